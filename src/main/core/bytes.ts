@@ -160,10 +160,12 @@ export class ByteWriter {
 
 /** Reads Bitcoin's wire format; every overrun is a ParseError naming what was being read. */
 export class ByteReader {
+  readonly data: Bytes;
   private readonly view: DataView;
   offset = 0;
 
-  constructor(readonly data: Bytes) {
+  constructor(data: Bytes) {
+    this.data = data;
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   }
 

@@ -6,34 +6,32 @@
  */
 export class RuleError extends Error {
   override readonly name = 'RuleError';
-  constructor(
-    readonly code: string,
-    message?: string,
-    /** Whether the peer that sent this deserves a misbehaviour score (false for e.g. a missing parent). */
-    readonly punishable = true,
-  ) {
+  readonly code: string;
+  /** Whether the peer that sent this deserves a misbehaviour score (false for e.g. a missing parent). */
+  readonly punishable: boolean;
+  constructor(code: string, message?: string, punishable = true) {
     super(message ? `${code}: ${message}` : code);
+    this.code = code;
+    this.punishable = punishable;
   }
 }
 
 /** Bytes or text that do not decode: bad hex, wrong length, truncated data. */
 export class ParseError extends Error {
   override readonly name = 'ParseError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
+  readonly code: string;
+  constructor(code: string, message: string) {
     super(message);
+    this.code = code;
   }
 }
 
 /** A caller asked for something invalid (unknown network, bad amount, insufficient funds). */
 export class InputError extends Error {
   override readonly name = 'InputError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
+  readonly code: string;
+  constructor(code: string, message: string) {
     super(message);
+    this.code = code;
   }
 }

@@ -1,0 +1,20 @@
+// npm run bench: runs every benchmark and prints one JSON document of figures.
+
+import { benchPow, benchPowPool } from './pow.ts';
+import { benchReorg, benchValidation } from './validation.ts';
+import type { Figure } from './figure.ts';
+
+const figures: Figure[] = [];
+const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
+
+log('bench: proof of work');
+figures.push(benchPow());
+figures.push(await benchPowPool(2));
+log('bench: block validation and signature cache');
+figures.push(...benchValidation());
+log('bench: reorg');
+figures.push(benchReorg());
+
+process.stdout.write(
+  `${JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, cpus: (await import('node:os')).cpus().length, date: new Date().toISOString(), figures }, null, 2)}\n`,
+);
