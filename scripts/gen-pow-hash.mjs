@@ -36,15 +36,17 @@ const EVAL = {
   ch: (e, f, g) => g ^ (e & (f ^ g)),
   maj: (a, b, c) => (b & c) | (a & (b | c)),
 };
-// Inline code for runtime arguments (each argument is a literal or a local name, so it may repeat).
+// Runtime code. Arguments are literals or local names (so they may repeat); `tmp(expr)` binds a local.
+// Each Σ is one chain of dependent rotations (FIPS 180-4 §4.1.2 regrouped): ror(ror(ror(x, 14) ^ x, 5) ^ x, 6)
+// = ror(x, 25) ^ ror(x, 11) ^ ror(x, 6), which needs fewer register copies than three independent rotations.
 const rot = (x, n) => `(${x} >>> ${n} | ${x} << ${32 - n})`;
 const CODE = {
-  sig0: (x) => `(${rot(x, 7)} ^ ${rot(x, 18)} ^ ${x} >>> 3)`,
-  sig1: (x) => `(${rot(x, 17)} ^ ${rot(x, 19)} ^ ${x} >>> 10)`,
-  bsig0: (x) => `(${rot(x, 2)} ^ ${rot(x, 13)} ^ ${rot(x, 22)})`,
-  bsig1: (x) => `(${rot(x, 6)} ^ ${rot(x, 11)} ^ ${rot(x, 25)})`,
-  ch: (e, f, g) => `(${g} ^ ${e} & (${f} ^ ${g}))`,
-  maj: (a, b, c) => `(${b} & ${c} | ${a} & (${b} | ${c}))`,
+  sig0: (tmp, x) => `(${rot(tmp(`${rot(x, 11)} ^ ${x}`), 7)} ^ ${x} >>> 3)`,
+  sig1: (tmp, x) => `(${rot(tmp(`${rot(x, 2)} ^ ${x}`), 17)} ^ ${x} >>> 10)`,
+  bsig0: (tmp, x) => rot(tmp(`${rot(tmp(`${rot(x, 9)} ^ ${x}`), 11)} ^ ${x}`), 2),
+  bsig1: (tmp, x) => rot(tmp(`${rot(tmp(`${rot(x, 14)} ^ ${x}`), 5)} ^ ${x}`), 6),
+  ch: (tmp, e, f, g) => `(${g} ^ ${e} & (${f} ^ ${g}))`,
+  maj: (tmp, a, b, c) => `(${b} & ${c} | ${a} & (${b} | ${c}))`,
 };
 
 /** The per-header constants, in the order the constructor computes them. */
@@ -61,11 +63,12 @@ class PerHeader {
   }
 }
 
-/** Straight-line code of one pass (the hot code of `hash` or of `search`) over a shared PerHeader. */
+/** Straight-line code of one generated function over a shared PerHeader; local names are unique within it. */
 class Emitter {
   constructor(pre) {
     this.pre = pre;
     this.lines = [];
+    this.temps = 0;
   }
   ref(v) {
     return v.t === 'k' ? hex(v.n) : v.name;
@@ -74,7 +77,19 @@ class Emitter {
   fn(f, ...args) {
     if (args.every((a) => a.t === 'k')) return { t: 'k', n: EVAL[f](...args.map((a) => a.n)) | 0 };
     if (args.every((a) => a.t !== 'r')) return this.pre.add(`${f}(${args.map((a) => this.ref(a)).join(', ')})`);
-    return { t: 'x', code: CODE[f](...args.map((a) => this.ref(a))) };
+    const tmp = (expr) => {
+      const name = `s${this.temps++}`;
+      this.lines.push(`const ${name} = ${expr};`);
+      return name;
+    };
+    return { t: 'x', code: CODE[f](tmp, ...args.map((a) => this.ref(a))) };
+  }
+  /** x ^ y as a constant, a per-header constant or a runtime local. */
+  xor(name, x, y) {
+    if (x.t === 'k' && y.t === 'k') return { t: 'k', n: x.n ^ y.n };
+    if (x.t !== 'r' && y.t !== 'r') return this.pre.add(`${this.ref(x)} ^ ${this.ref(y)}`);
+    this.lines.push(`const ${name} = ${this.ref(x)} ^ ${this.ref(y)};`);
+    return { t: 'r', name };
   }
   /** Folds a sum of values into one value; runtime sums become a `const name = (...) | 0` local. */
   sum(name, ...items) {
@@ -97,25 +112,28 @@ class Emitter {
     this.lines.push(`const ${name} = (${terms.join(' + ')}) | 0;`);
     return { t: 'r', name };
   }
-  /**
-   * One SHA-256 compression of `w` (16 values) from `state` (8 values), rounds 0..rounds-1.
-   * `tag` makes local names unique per compression. Returns the state values after the last round.
-   */
-  compress(tag, state, w16, rounds = 64) {
+  /** One SHA-256 compression (FIPS 180-4 §6.2.2) of `w16` from `state`, rounds 0..rounds-1; returns the new a..h. */
+  compress(state, w16, rounds = 64) {
     const w = [...w16];
     for (let t = 16; t < rounds; t++) {
-      w[t] = this.sum(`${tag}w${t}`, this.fn('sig1', w[t - 2]), w[t - 7], this.fn('sig0', w[t - 15]), w[t - 16]);
+      w[t] = this.sum(`w${t}`, this.fn('sig1', w[t - 2]), w[t - 7], this.fn('sig0', w[t - 15]), w[t - 16]);
     }
     let [a, b, c, d, e, f, g, h] = state;
+    let prevAB;
     for (let t = 0; t < rounds; t++) {
       const k = { t: 'k', n: K[t] | 0 };
       const t1Items = [h, this.fn('bsig1', e), this.fn('ch', e, f, g), k, w[t]];
-      const t2Items = [this.fn('bsig0', a), this.fn('maj', a, b, c)];
+      // Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)); this round's a ^ b is the next round's b ^ c.
+      const ab = this.xor(`x${t}`, a, b);
+      const bc = prevAB ?? this.xor(`x${t}c`, b, c);
+      prevAB = ab;
+      const maj = [a, b, c].some((v) => v.t === 'r') ? { t: 'x', code: `(${this.ref(b)} ^ ${this.ref(ab)} & ${this.ref(bc)})` } : this.fn('maj', a, b, c);
+      const t2Items = [this.fn('bsig0', a), maj];
       // A runtime part of T1 beyond a single local is computed once and shared by the new e and a.
       const runtime = t1Items.filter((v) => v.t === 'r' || v.t === 'x');
-      const t1 = runtime.length > 1 || runtime.some((v) => v.t === 'x') ? [this.sum(`${tag}t${t}`, ...t1Items)] : t1Items;
-      const e1 = this.sum(`${tag}e${t + 1}`, d, ...t1);
-      const a1 = this.sum(`${tag}a${t + 1}`, ...t1, ...t2Items);
+      const t1 = runtime.length > 1 || runtime.some((v) => v.t === 'x') ? [this.sum(`t${t}`, ...t1Items)] : t1Items;
+      const e1 = this.sum(`e${t + 1}`, d, ...t1);
+      const a1 = this.sum(`a${t + 1}`, ...t1, ...t2Items);
       [h, g, f, e, d, c, b, a] = [g, f, e, e1, c, b, a, a1];
     }
     return [a, b, c, d, e, f, g, h];
@@ -123,31 +141,43 @@ class Emitter {
 }
 
 const k = (n) => ({ t: 'k', n: n | 0 });
+const r = (name) => ({ t: 'r', name });
+const ivs = IV.map(k);
 
 /**
- * The hot code of SHA-256d(header) for one nonce, given the local `w3` (the nonce as big-endian word).
- * full: locals h0..h7 hold the digest words. Otherwise only `top`, digest word 7, is computed:
- * it depends on e after round 60, so rounds 61..63 of the second hash are skipped.
+ * The three straight-line functions of SHA-256d(header with nonce). They are kept apart because V8 does
+ * not optimize a function of more than 60 KiB of bytecode, which one function holding both hashes exceeds.
+ *   tail: second block of the first hash (header bytes 64..79 and padding for 640 bits, FIPS 180-4 §5.1.1)
+ *         from the midstate; reads `w3`, the nonce as a big-endian word; stores the digest words.
+ *   full: the second hash (the 32-byte digest padded for 256 bits); stores its digest words.
+ *   top:  the second hash up to round 60, returning only digest word 7: after round 60 the new e merely
+ *         shifts through f, g and h, so rounds 61..63 are skipped.
  */
-function emitSha256d(pre, full) {
+function emitTail(pre) {
   const em = new Emitter(pre);
   const mid = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({ t: 'p', name: `m${i}` }));
   const x = [0, 1, 2].map((i) => ({ t: 'p', name: `x${i}` }));
-  // Second block of the 80-byte message: header bytes 64..79, then padding (FIPS 180-4 §5.1.1) for 640 bits.
-  const block1 = [...x, { t: 'r', name: 'w3' }, k(0x80000000), ...Array(10).fill(k(0)), k(640)];
-  const s1 = em.compress('', mid, block1);
-  const digest1 = s1.map((v, i) => em.sum(`d${i}`, mid[i], v));
-  // The 32-byte digest padded for 256 bits.
-  const block2 = [...digest1, k(0x80000000), ...Array(6).fill(k(0)), k(256)];
-  const ivs = IV.map(k);
-  if (full) {
-    const s2 = em.compress('H', ivs, block2);
-    s2.forEach((v, i) => em.sum(`h${i}`, ivs[i], v));
-  } else {
-    // After round 60 the new e becomes h after round 63 (it only shifts through f, g, h).
-    const s2 = em.compress('H', ivs, block2, 61);
-    em.sum('top', ivs[7], s2[4]);
-  }
+  const block = [...x, r('w3'), k(0x80000000), ...Array(10).fill(k(0)), k(640)];
+  const s = em.compress(mid, block);
+  s.forEach((v, i) => em.lines.push(`digest[${i}] = ${em.ref(em.sum(`d${i}`, mid[i], v))};`));
+  return em.lines;
+}
+
+function digestBlock() {
+  return [0, 1, 2, 3, 4, 5, 6, 7].map((i) => r(`d${i}`)).concat([k(0x80000000), ...Array(6).fill(k(0)), k(256)]);
+}
+
+function emitFull(pre) {
+  const em = new Emitter(pre);
+  const s = em.compress(ivs, digestBlock());
+  s.forEach((v, i) => em.lines.push(`words[${i}] = ${em.ref(em.sum(`h${i}`, ivs[i], v))};`));
+  return em.lines;
+}
+
+function emitTop(pre) {
+  const em = new Emitter(pre);
+  const s = em.compress(ivs, digestBlock(), 61);
+  em.lines.push(`return ${em.ref(em.sum('top', ivs[7], s[4]))};`);
   return em.lines;
 }
 
@@ -155,15 +185,22 @@ function generate() {
   const pre = new PerHeader();
   for (let i = 0; i < 8; i++) pre.add(`mid[${i}]!`, `m${i}`);
   for (let i = 0; i < 3; i++) pre.add(`readU32BE(header, ${64 + 4 * i})`, `x${i}`);
-  const hashLines = emitSha256d(pre, true);
+  const tail = emitTail(pre);
   const before = pre.entries.length;
-  const searchLines = emitSha256d(pre, false);
-  // The truncated pass is a prefix of the full one: it needs no per-header constant of its own.
-  if (pre.entries.length !== before) throw new Error('search pass added per-header constants');
-  // Kept: the per-header constants the hot code reads; the others are intermediates of the constructor.
-  const mentions = (lines, n) => new RegExp(`\\b${n}\\b`).test(lines.join('\n'));
-  const names = pre.entries.map((e) => e.name).filter((n) => mentions(hashLines, n) || mentions(searchLines, n));
-  const loads = (lines) => names.flatMap((n, i) => (mentions(lines, n) ? [`const ${n} = pre[${i}]!;`] : []));
+  const full = emitFull(pre);
+  const top = emitTop(pre);
+  // The second hash starts from the constant IV: it has no per-header constants.
+  if (pre.entries.length !== before) throw new Error('second hash added per-header constants');
+  // Stored: the per-header constants the tail reads. Computed: those and what they are made of.
+  const mentions = (text, n) => new RegExp(`\\b${n}\\b`).test(text);
+  const names = pre.entries.map((e) => e.name).filter((n) => mentions(tail.join('\n'), n));
+  const live = new Set(names);
+  for (const e of [...pre.entries].reverse()) {
+    if (live.has(e.name)) for (const other of pre.entries) if (mentions(e.expr, other.name)) live.add(other.name);
+  }
+  const computed = pre.entries.filter((e) => live.has(e.name));
+  const loads = names.map((n, i) => `const ${n} = pre[${i}]!;`);
+  const digestLoads = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `const d${i} = digest[${i}]!;`);
   const ind = (n, lines) => lines.map((l) => ' '.repeat(n) + l).join('\n');
   return `// Proof-of-work hot loop: SHA-256d of an 80-byte block header with midstate reuse and unrolled compressions.
 // GENERATED by scripts/gen-pow-hash.mjs (edit the generator and rerun it, not this file).
@@ -236,6 +273,24 @@ function midstate(header: Uint8Array): Int32Array {
   );
 }
 
+/** First hash, second block: writes the 8 digest words of SHA-256(header with nonce) into \`digest\`. */
+function compressHeaderTail(pre: Int32Array, w3: number, digest: Int32Array): void {
+${ind(2, loads)}
+${ind(2, tail)}
+}
+
+/** Second hash: writes the 8 digest words of SHA-256 of the 32-byte \`digest\` into \`words\`. */
+function compressDigest(digest: Int32Array, words: Int32Array): void {
+${ind(2, digestLoads)}
+${ind(2, full)}
+}
+
+/** Second hash, digest word 7 only (hash bytes 28..31 as a big-endian word). */
+function compressDigestTop(digest: Int32Array): number {
+${ind(2, digestLoads)}
+${ind(2, top)}
+}
+
 function checkNonce(nonce: number, what = 'nonce'): number {
   if (!Number.isInteger(nonce) || nonce < 0 || nonce > MAX_NONCE) {
     throw new RangeError(\`\${what}: expected an integer in 0..0xffffffff, got \${nonce}\`);
@@ -245,8 +300,10 @@ function checkNonce(nonce: number, what = 'nonce'): number {
 
 /** Hasher of one 80-byte header over all nonces; the header's own nonce bytes are ignored. */
 export class HeaderHasher {
-  /** The per-header constants the generated code reads (see scripts/gen-pow-hash.mjs). */
+  /** The per-header constants compressHeaderTail reads (see scripts/gen-pow-hash.mjs). */
   private readonly pre: Int32Array;
+  private readonly digest = new Int32Array(8);
+  private readonly words = new Int32Array(8);
   private readonly scratch = new Uint8Array(32);
 
   constructor(header: Uint8Array) {
@@ -255,7 +312,7 @@ export class HeaderHasher {
       throw new TypeError(\`expected 80 bytes, got \${got}\`);
     }
     const mid = midstate(header);
-${ind(4, pre.entries.map((e) => `const ${e.name} = ${e.expr};`))}
+${ind(4, computed.map((e) => `const ${e.name} = ${e.expr};`))}
     this.pre = Int32Array.of(
 ${ind(6, chunk(names, 12).map((r) => r.join(', ') + ','))}
     );
@@ -265,13 +322,11 @@ ${ind(6, chunk(names, 12).map((r) => r.join(', ') + ','))}
   hash(nonce: number, out: Uint8Array = new Uint8Array(32)): Uint8Array {
     checkNonce(nonce);
     if (!(out instanceof Uint8Array) || out.length < 32) throw new TypeError(\`out: expected at least 32 bytes, got \${out.length}\`);
-    const pre = this.pre;
-${ind(4, loads(hashLines))}
-    const w3 = bswap32(nonce); // header bytes 76..79 (the nonce, little-endian) read as a big-endian word
-${ind(4, hashLines)}
-    const words = [h0, h1, h2, h3, h4, h5, h6, h7];
+    // Header bytes 76..79 (the nonce, little-endian) read as a big-endian word.
+    compressHeaderTail(this.pre, bswap32(nonce), this.digest);
+    compressDigest(this.digest, this.words);
     for (let i = 0; i < 8; i++) {
-      const v = words[i]!;
+      const v = this.words[i]!;
       out[4 * i] = v >>> 24;
       out[4 * i + 1] = v >>> 16;
       out[4 * i + 2] = v >>> 8;
@@ -290,19 +345,17 @@ ${ind(4, hashLines)}
     if (typeof target !== 'bigint' || target < 0n) throw new RangeError(\`target: expected a non-negative bigint, got \${String(target)}\`);
     if (count === 0) return -1;
     const end = Math.min(start + count - 1, MAX_NONCE);
-    // Target as 8 little-endian words, tw[7] most significant; a target >= 2^256 admits every hash.
-    // (Names here must not clash with the generated locals: w18, t7, e4, a4, d0, Hw18, Ht7, top, p12, m0, ...)
+    // Target as 8 little-endian words, targetWords[7] most significant; a target >= 2^256 admits every hash.
     const clamped = target >= TWO_256 ? TWO_256 - 1n : target;
     const targetWords = new Uint32Array(8);
     for (let i = 0; i < 8; i++) targetWords[i] = Number((clamped >> BigInt(32 * i)) & 0xffffffffn);
     const targetHigh = targetWords[7]!;
     const pre = this.pre;
-${ind(4, loads(searchLines))}
+    const digest = this.digest;
     for (let nonce = start; nonce <= end; nonce++) {
-      const w3 = bswap32(nonce);
-${ind(6, searchLines)}
+      compressHeaderTail(pre, bswap32(nonce), digest);
       // Hash bytes 28..31 as a little-endian word: the most significant word of the 256-bit value.
-      const high = bswap32(top) >>> 0;
+      const high = bswap32(compressDigestTop(digest)) >>> 0;
       if (high > targetHigh) continue;
       if (high < targetHigh || this.meetsTarget(nonce, targetWords)) return nonce;
     }
@@ -310,11 +363,11 @@ ${ind(6, searchLines)}
   }
 
   /** Full comparison of hash(nonce), as a little-endian 256-bit integer, against the target words. */
-  private meetsTarget(nonce: number, tw: Uint32Array): boolean {
+  private meetsTarget(nonce: number, targetWords: Uint32Array): boolean {
     const h = this.hash(nonce, this.scratch);
     for (let i = 7; i >= 0; i--) {
       const v = (h[4 * i]! | (h[4 * i + 1]! << 8) | (h[4 * i + 2]! << 16) | (h[4 * i + 3]! << 24)) >>> 0;
-      if (v !== tw[i]) return v < tw[i]!;
+      if (v !== targetWords[i]) return v < targetWords[i]!;
     }
     return true;
   }

@@ -53,6 +53,8 @@ export class ChainBuilder {
   readonly checker: SignatureChecker;
   now: number;
   private readonly built = new Map<string, Built>();
+  /** Transactions made by spend(), so later spends can find their outputs before they are in a block. */
+  private readonly loose = new Map<string, Transaction>();
 
   constructor(params: NetworkParams = EASY, label = 'builder') {
     this.params = params;
@@ -140,13 +142,18 @@ export class ChainBuilder {
     const n = opts.outputs ?? 1;
     const value = opts.value ?? (total - fee) / BigInt(n);
     const outputs = Array.from({ length: n }, () => ({ value, scriptPubKey: this.wallet.primary.scriptPubKey }));
-    return this.wallet.signWith(
+    const tx = this.wallet.signWith(
       outpoints.map((o, i) => ({ outpoint: o, value: coins[i]!.value, scriptPubKey: coins[i]!.scriptPubKey })),
       outputs,
     );
+    this.loose.set(tx.id, tx);
+    return tx;
   }
 
   private findOutput(o: OutPoint): { value: bigint; scriptPubKey: Uint8Array } {
+    const key = outpointKey(o);
+    const out = this.loose.get(key.slice(0, key.lastIndexOf(':')))?.outputs[o.vout];
+    if (out) return out;
     for (const b of this.built.values()) {
       for (const tx of b.block.txs) {
         if (outpointKey({ txid: tx.txid, vout: o.vout }) === outpointKey(o)) {

@@ -75,7 +75,8 @@ export class Wallet {
   private readonly signer: SchnorrBackend;
   private readonly keys: WalletKey[] = [];
   private readonly byScript = new Map<string, WalletKey>();
-  private nextIndex = 0;
+  /** Index 0 is the primary address; fresh addresses start after it. */
+  private nextIndex = 1;
 
   constructor(o: WalletOptions) {
     if (o.seed.length < 16 || o.seed.length > 64) throw new InputError('bad-seed', `wallet seed: expected 16..64 bytes, got ${o.seed.length}`);
