@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { blockFromHex } from './core/block.ts';
+import { blockFromHex, type Block } from './core/block.ts';
 import { bytesToHexReversed, equalBytes, hexToBytes } from './core/bytes.ts';
 import { Chainstate } from './core/chainstate.ts';
 import { InputError, ParseError, RuleError } from './core/errors.ts';
@@ -85,7 +85,7 @@ const commands: Record<string, Command> = {
       }
       return {
         hash: block.id,
-        height: block.id === params.genesis.id ? 0 : block.coinbaseHeight(),
+        height: block.id === params.genesis.id ? 0 : bip34Height(block, params.bip34Height),
         version: block.header.version,
         prevHash: bytesToHexReversed(block.header.prevHash),
         time: block.header.time,
@@ -149,6 +149,12 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+/** The BIP-34 height from the coinbase, when the block is one that commits to it (version 2 or later, past activation). */
+function bip34Height(block: Block, activation: number): number | null {
+  const h = block.coinbaseHeight();
+  return h !== null && block.header.version >= 2 && h >= activation ? h : null;
+}
 
 function str(v: string | boolean | undefined, fallback: string): string {
   return typeof v === 'string' ? v : fallback;
