@@ -38,6 +38,8 @@ export interface BlockEntry {
   readonly children: BlockEntry[];
   /** Cached median time past. */
   mtp?: number;
+  /** Who sent the block's data first ('local' for own blocks); undefined for headers only. */
+  source?: string;
 }
 
 export interface ChainEvents {
@@ -317,6 +319,7 @@ export class Chainstate {
     this.blocks.set(id, block);
     entry.hasData = true;
     entry.sequence = this.sequence++;
+    if (source !== undefined) entry.source = source;
     this.addCandidates(entry);
     const rejectedBefore = this.rejections.length;
     this.activateBestChain();
@@ -440,7 +443,7 @@ export class Chainstate {
         while (this.tip !== fork) this.disconnectTip();
         for (let i = detached.length - 1; i >= 0; i--) this.connectTip(detached[i]!.entry);
         this.markInvalid(failure.entry, failure.error.code);
-        this.reject(failure.entry.id, failure.error, undefined);
+        this.reject(failure.entry.id, failure.error, failure.entry.source);
         continue;
       }
       for (const d of detached) this.events.emit('blockDisconnected', { entry: d.entry, block: d.block });

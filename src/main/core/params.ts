@@ -157,3 +157,9 @@ export function getNetwork(name: string): NetworkParams {
 export function genesisHash(p: NetworkParams): Bytes {
   return p.genesis.hash;
 }
+
+/**
+ * Forklab's rules at a trivial target without retargeting: for virtual time, where block discovery is drawn
+ * from hash-power shares and each block still carries a valid proof of work (a few hashes).
+ */
+export const FORKLAB_SIM: NetworkParams = createForklabNetwork({ name: 'forklab-sim', genesisBits: 0x207fffff, noRetarget: true });

@@ -96,7 +96,7 @@ describe('HeaderHasher.search', () => {
         const hasher = new HeaderHasher(h);
         const last = Math.min(s + count - 1, 0xffffffff);
         const value = hashValue(referenceHash(h, last));
-        // Only `last` can qualify at these targets unless an earlier nonce hashes lower still.
+        // The target is the last nonce's own hash: it qualifies, and an earlier nonce may hash lower still.
         expect(hasher.search(s, count, value)).toBe(referenceSearch(h, s, count, value));
         expect(hasher.search(s, count, value - 1n)).toBe(referenceSearch(h, s, count, value - 1n));
         expect(hasher.search(last, 1, value)).toBe(last);

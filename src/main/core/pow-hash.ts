@@ -4,7 +4,9 @@
 // Only the nonce (bytes 76..79, little-endian) varies between attempts, so the first 64-byte block is
 // compressed once per header (the midstate) and everything of the second block that does not depend on
 // the nonce (header words 16..18, the padding words, the first three rounds, constant parts of the
-// message schedule) is computed in the constructor. The rest runs as straight-line int32 code.
+// message schedule) is computed in the constructor. The rest runs as straight-line int32 code in three
+// functions (V8 optimizes no function over 60 KiB of bytecode). `search` computes only the hash's most
+// significant word (rounds 61..63 of the second hash are skipped) and hashes in full only on a tie.
 
 // FIPS 180-4 §4.2.2 round constants and §5.3.3 initial hash value.
 const K = Int32Array.from([
@@ -1982,36 +1984,20 @@ function compressDigestTop(digest: Int32Array): number {
   const a57 = (t56 + (s303 >>> 2 | s303 << 30) + (a55 ^ x56 & x55)) | 0;
   const s304 = (e57 >>> 14 | e57 << 18) ^ e57;
   const s305 = (s304 >>> 5 | s304 << 27) ^ e57;
-  const x57 = a57 ^ a56;
-  const s306 = (a57 >>> 9 | a57 << 23) ^ a57;
-  const s307 = (s306 >>> 11 | s306 << 21) ^ a57;
   const t57 = (e54 + (s305 >>> 6 | s305 << 26) + (e55 ^ e57 & (e56 ^ e55)) + w57 + 0x78a5636f) | 0;
   const e58 = (a54 + t57) | 0;
-  const a58 = (t57 + (s307 >>> 2 | s307 << 30) + (a56 ^ x57 & x56)) | 0;
   const s308 = (e58 >>> 14 | e58 << 18) ^ e58;
   const s309 = (s308 >>> 5 | s308 << 27) ^ e58;
-  const x58 = a58 ^ a57;
-  const s310 = (a58 >>> 9 | a58 << 23) ^ a58;
-  const s311 = (s310 >>> 11 | s310 << 21) ^ a58;
   const t58 = (e55 + (s309 >>> 6 | s309 << 26) + (e56 ^ e58 & (e57 ^ e56)) + w58 + 0x84c87814) | 0;
   const e59 = (a55 + t58) | 0;
-  const a59 = (t58 + (s311 >>> 2 | s311 << 30) + (a57 ^ x58 & x57)) | 0;
   const s312 = (e59 >>> 14 | e59 << 18) ^ e59;
   const s313 = (s312 >>> 5 | s312 << 27) ^ e59;
-  const x59 = a59 ^ a58;
-  const s314 = (a59 >>> 9 | a59 << 23) ^ a59;
-  const s315 = (s314 >>> 11 | s314 << 21) ^ a59;
   const t59 = (e56 + (s313 >>> 6 | s313 << 26) + (e57 ^ e59 & (e58 ^ e57)) + w59 + 0x8cc70208) | 0;
   const e60 = (a56 + t59) | 0;
-  const a60 = (t59 + (s315 >>> 2 | s315 << 30) + (a58 ^ x59 & x58)) | 0;
   const s316 = (e60 >>> 14 | e60 << 18) ^ e60;
   const s317 = (s316 >>> 5 | s316 << 27) ^ e60;
-  const x60 = a60 ^ a59;
-  const s318 = (a60 >>> 9 | a60 << 23) ^ a60;
-  const s319 = (s318 >>> 11 | s318 << 21) ^ a60;
   const t60 = (e57 + (s317 >>> 6 | s317 << 26) + (e58 ^ e60 & (e59 ^ e58)) + w60 + 0x90befffa) | 0;
   const e61 = (a57 + t60) | 0;
-  const a61 = (t60 + (s319 >>> 2 | s319 << 30) + (a59 ^ x60 & x59)) | 0;
   const top = (e61 + 0x5be0cd19) | 0;
   return top;
 }
@@ -2097,7 +2083,10 @@ export class HeaderHasher {
     );
   }
 
-  /** sha256d(header with this nonce), 32 bytes in SHA-256's output order (as sha256(sha256(h)) returns). */
+  /**
+   * sha256d(header with this nonce), 32 bytes in SHA-256's output order (as sha256(sha256(h)) returns),
+   * written into the first 32 bytes of `out` when given.
+   */
   hash(nonce: number, out: Uint8Array = new Uint8Array(32)): Uint8Array {
     checkNonce(nonce);
     if (!(out instanceof Uint8Array) || out.length < 32) throw new TypeError(`out: expected at least 32 bytes, got ${out.length}`);

@@ -210,7 +210,7 @@ export class Wallet {
       throw new InputError('insufficient-funds', `insufficient funds: need ${target + feeNoChange} sat, have ${inputSum} spendable`);
     }
     const change = inputSum - target - feeWithChange;
-    const finalOutputs = change >= DUST_LIMIT ? [...outputs, { value: change, scriptPubKey: this.newAddress().scriptPubKey }] : outputs;
+    const finalOutputs = change >= DUST_LIMIT ? [...outputs, { value: change, scriptPubKey: o.changeScript ?? this.newAddress().scriptPubKey }] : outputs;
     return this.signWith(selected, finalOutputs);
   }
 

@@ -43,6 +43,21 @@ function powWorkerUrl(): URL {
   return new URL('./pow-worker.ts', import.meta.url);
 }
 
+/**
+ * The parent's Node options for the workers (loaders such as tsx's, --experimental-strip-types on older
+ * Node 22), minus --input-type, which a worker rejects (it belongs to `node --input-type=module -e ...`).
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--input-type') i++;
+    else if (!a.startsWith('--input-type=')) out.push(a);
+  }
+  return out;
+}
+
 interface RunningSearch {
   id: number;
   pending: number;
@@ -77,8 +92,9 @@ export class PowPool {
     this.control = controlViews(buffer);
     const init: WorkerInit = { kind: WORKER_KIND, control: buffer };
     this.workers = [];
+    const execArgv = workerExecArgv();
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(powWorkerUrl(), { workerData: init, name: `pow-${i}` });
+      const worker = new Worker(powWorkerUrl(), { workerData: init, execArgv, name: `pow-${i}` });
       worker.on('message', (m: DoneMessage) => this.onDone(m));
       worker.on('error', (e) => this.fail(new Error(`pow worker ${i} failed: ${e.message}`, { cause: e })));
       worker.on('exit', (code) => this.fail(new Error(`pow worker ${i} exited with code ${code}`)));

@@ -24,13 +24,13 @@ export function controlViews(buffer: SharedArrayBuffer): Control {
   return { counters: new BigInt64Array(buffer, 0, 2), flags: new Int32Array(buffer, 16, 1) };
 }
 
+export const WORKER_KIND = 'forklab-pow';
+
 /** workerData of a proof-of-work worker; `kind` tells it apart from other workers that import this module. */
 export interface WorkerInit {
   kind: typeof WORKER_KIND;
   control: SharedArrayBuffer;
 }
-
-export const WORKER_KIND = 'forklab-pow';
 
 /** One search over the nonces the cursor hands out, up to `endNonce` inclusive. */
 export interface JobMessage {

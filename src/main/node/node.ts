@@ -1,0 +1,338 @@
+// A node: chainstate + mempool + wallets + peers, speaking inv/getdata/headers/block/tx over the network.
+
+import type { Block } from '../core/block.ts';
+import { bytesToHexReversed } from '../core/bytes.ts';
+import type { BlockHeader } from '../core/header.ts';
+import { Chainstate, type BlockEntry, type ProcessResult } from '../core/chainstate.ts';
+import { RuleError } from '../core/errors.ts';
+import { Emitter } from '../core/events.ts';
+import { Mempool } from '../core/mempool.ts';
+import type { NetworkParams } from '../core/params.ts';
+import type { SignatureChecker } from '../core/signatures.ts';
+import type { Transaction } from '../core/tx.ts';
+import type { Wallet } from '../core/wallet.ts';
+import { MAX_HEADERS, type InvItem, type Message } from '../network/messages.ts';
+import type { Endpoint, Network } from '../network/network.ts';
+
+/** Misbehaviour points for an invalid block or header (Bitcoin Core bans at 100). */
+export const INVALID_BLOCK_SCORE = 100;
+export const INVALID_TX_SCORE = 10;
+const MAX_BLOCKS_IN_FLIGHT_PER_PEER = 16;
+const BLOCK_DOWNLOAD_TIMEOUT_MS = 10_000;
+
+export interface PeerState {
+  readonly id: string;
+  misbehaviour: number;
+  /** Inventory the peer is known to have (announced to us or sent by us). */
+  readonly known: Set<string>;
+  /** Blocks requested from this peer and not yet received. */
+  readonly inFlight: Set<string>;
+  /** Height of the best header the peer sent us. */
+  bestHeight: number;
+}
+
+export interface NodeEvents {
+  misbehaving: { node: string; peer: string; score: number; code: string; banned: boolean };
+  started: { node: string };
+  stopped: { node: string };
+}
+
+export interface NodeOptions {
+  id: string;
+  params: NetworkParams;
+  network: Network;
+  checker: SignatureChecker;
+  /** Misbehaviour score at which a peer is disconnected. */
+  banThreshold?: number;
+  minRelayFeeRate?: number;
+}
+
+export class Node implements Endpoint {
+  readonly id: string;
+  readonly chain: Chainstate;
+  readonly mempool: Mempool;
+  readonly events = new Emitter<NodeEvents>();
+  readonly wallets = new Map<string, Wallet>();
+  readonly network: Network;
+  /** Peers banned for misbehaviour, with the code that tipped the score. */
+  readonly banned = new Map<string, string>();
+  private readonly peers = new Map<string, PeerState>();
+  private readonly banThreshold: number;
+  /** Block requests waiting for a peer slot, in chain order. */
+  private readonly wanted: string[] = [];
+  private isRunning = true;
+
+  constructor(o: NodeOptions) {
+    this.id = o.id;
+    this.network = o.network;
+    this.banThreshold = o.banThreshold ?? 100;
+    const scheduler = o.network.scheduler;
+    this.chain = new Chainstate(o.params, { now: () => scheduler.now() / 1000, checker: o.checker });
+    this.mempool = new Mempool(this.chain, { now: () => scheduler.now() / 1000, ...(o.minRelayFeeRate !== undefined ? { minRelayFeeRate: o.minRelayFeeRate } : {}) });
+  }
+
+  get running(): boolean {
+    return this.isRunning;
+  }
+
+  peerIds(): string[] {
+    return [...this.peers.keys()];
+  }
+
+  peer(id: string): PeerState | undefined {
+    return this.peers.get(id);
+  }
+
+  // ---- lifecycle ----
+
+  /** Stops answering and sending; chain, mempool and wallets are kept. */
+  stop(): void {
+    if (!this.isRunning) return;
+    this.isRunning = false;
+    this.peers.clear();
+    this.wanted.length = 0;
+    this.events.emit('stopped', { node: this.id });
+  }
+
+  /** Starts again and syncs from every reachable peer (headers first). */
+  start(): void {
+    if (this.isRunning) return;
+    this.isRunning = true;
+    this.events.emit('started', { node: this.id });
+    for (const p of this.network.livePeersOf(this.id)) this.peerConnected(p);
+  }
+
+  peerConnected(peer: string): void {
+    if (!this.isRunning || this.banned.has(peer)) return;
+    if (!this.peers.has(peer)) this.peers.set(peer, { id: peer, misbehaviour: 0, known: new Set(), inFlight: new Set(), bestHeight: 0 });
+    this.send(peer, { type: 'getheaders', locator: this.chain.locator() });
+  }
+
+  peerDisconnected(peer: string): void {
+    const state = this.peers.get(peer);
+    if (!state) return;
+    this.peers.delete(peer);
+    // Ask someone else for what this peer still owed us.
+    for (const id of state.inFlight) this.wanted.unshift(id);
+    this.scheduleDownloads();
+  }
+
+  // ---- local actions ----
+
+  /** Processes a block made here (by a miner or an attack) and announces it when it is accepted. */
+  submitBlock(block: Block, announce = true): ProcessResult {
+    const r = this.chain.processBlock(block, 'local');
+    if (announce && (r.status === 'connected' || r.status === 'side-branch')) this.announce({ kind: 'block', id: block.id });
+    return r;
+  }
+
+  /** Adds a transaction to the mempool and floods it. Throws RuleError when refused. */
+  submitTx(tx: Transaction): void {
+    this.mempool.accept(tx);
+    this.announce({ kind: 'tx', id: tx.id });
+  }
+
+  /** Announces an item to every peer not known to have it. */
+  announce(item: InvItem, except?: string): void {
+    for (const p of this.peers.values()) {
+      if (p.id === except || p.known.has(item.id)) continue;
+      p.known.add(item.id);
+      this.send(p.id, { type: 'inv', items: [item] });
+    }
+  }
+
+  /** Sends a block straight to every peer, unannounced (used by attackers). */
+  pushBlock(block: Block): void {
+    for (const p of this.peers.values()) {
+      p.known.add(block.id);
+      this.send(p.id, { type: 'block', block });
+    }
+  }
+
+  // ---- messages ----
+
+  receive(from: string, m: Message): void {
+    if (!this.isRunning) return;
+    const peer = this.peers.get(from);
+    if (!peer) return; // not (or no longer) connected: ignore
+    switch (m.type) {
+      case 'inv':
+        return this.onInv(peer, m.items);
+      case 'getdata':
+        return this.onGetData(peer, m.items);
+      case 'notfound':
+        for (const item of m.items) peer.inFlight.delete(item.id);
+        return;
+      case 'getheaders':
+        return this.onGetHeaders(peer, m.locator);
+      case 'headers':
+        return this.onHeaders(peer, m.headers);
+      case 'block':
+        return this.onBlock(peer, m.block);
+      case 'tx':
+        return this.onTx(peer, m.tx);
+    }
+  }
+
+  private onInv(peer: PeerState, items: InvItem[]): void {
+    const want: InvItem[] = [];
+    for (const item of items) {
+      peer.known.add(item.id);
+      if (item.kind === 'block') {
+        const e = this.chain.getEntry(item.id);
+        if ((e && (e.hasData || e.invalid)) || this.isInFlight(item.id)) continue;
+        peer.inFlight.add(item.id);
+        want.push(item);
+      } else if (!this.mempool.has(item.id)) {
+        want.push(item);
+      }
+    }
+    if (want.length > 0) this.send(peer.id, { type: 'getdata', items: want });
+  }
+
+  private onGetData(peer: PeerState, items: InvItem[]): void {
+    const missing: InvItem[] = [];
+    for (const item of items) {
+      if (item.kind === 'block') {
+        const block = this.chain.getBlock(item.id);
+        if (block) this.send(peer.id, { type: 'block', block });
+        else missing.push(item);
+      } else {
+        const entry = this.mempool.get(item.id);
+        if (entry) this.send(peer.id, { type: 'tx', tx: entry.tx });
+        else missing.push(item);
+      }
+    }
+    if (missing.length > 0) this.send(peer.id, { type: 'notfound', items: missing });
+  }
+
+  /** Answers with the active chain's headers after the first locator hash we know (up to MAX_HEADERS). */
+  private onGetHeaders(peer: PeerState, locator: string[]): void {
+    let fork = this.chain.genesis;
+    for (const id of locator) {
+      const e = this.chain.getEntry(id);
+      if (e && this.chain.isInActiveChain(e)) {
+        fork = e;
+        break;
+      }
+    }
+    const headers = [];
+    for (let h = fork.height + 1; h <= this.chain.height && headers.length < MAX_HEADERS; h++) headers.push(this.chain.entryAtHeight(h)!.header);
+    if (headers.length > 0) this.send(peer.id, { type: 'headers', headers });
+  }
+
+  private onHeaders(peer: PeerState, headers: readonly BlockHeader[]): void {
+    let last: BlockEntry | undefined;
+    for (const header of headers) {
+      try {
+        last = this.chain.acceptHeader(header, peer.id);
+      } catch (e) {
+        if (!(e instanceof RuleError)) throw e;
+        if (e.code === 'prev-blk-not-found') {
+          // Our locator did not reach far enough: ask again from our tip.
+          this.send(peer.id, { type: 'getheaders', locator: this.chain.locator() });
+          return;
+        }
+        if (e.punishable) this.misbehave(peer, INVALID_BLOCK_SCORE, e.code);
+        return;
+      }
+      peer.known.add(header.id);
+    }
+    if (!last) return;
+    peer.bestHeight = Math.max(peer.bestHeight, last.height);
+    // Queue the blocks we lack on the path to the last header, oldest first.
+    const path: string[] = [];
+    for (let e: BlockEntry | null = last; e && !e.hasData; e = e.parent) path.push(e.id);
+    path.reverse();
+    for (const id of path) if (!this.wanted.includes(id) && !this.isInFlight(id)) this.wanted.push(id);
+    this.scheduleDownloads();
+    if (headers.length === MAX_HEADERS) this.send(peer.id, { type: 'getheaders', locator: this.chain.locator(last) });
+  }
+
+  /** Spreads wanted blocks over every peer that has them, a few in flight per peer. */
+  private scheduleDownloads(): void {
+    if (this.wanted.length === 0) return;
+    const peers = [...this.peers.values()];
+    let progress = true;
+    while (this.wanted.length > 0 && progress) {
+      progress = false;
+      for (const p of peers) {
+        if (this.wanted.length === 0) break;
+        if (p.inFlight.size >= MAX_BLOCKS_IN_FLIGHT_PER_PEER) continue;
+        const idx = this.wanted.findIndex((id) => p.known.has(id) || (this.chain.getEntry(id)?.height ?? Infinity) <= p.bestHeight);
+        if (idx < 0) continue;
+        const [id] = this.wanted.splice(idx, 1);
+        const entry = this.chain.getEntry(id!);
+        if (entry?.hasData) continue;
+        p.inFlight.add(id!);
+        this.send(p.id, { type: 'getdata', items: [{ kind: 'block', id: id! }] });
+        this.network.scheduler.setTimeout(() => this.downloadTimeout(p, id!), BLOCK_DOWNLOAD_TIMEOUT_MS);
+        progress = true;
+      }
+    }
+  }
+
+  private downloadTimeout(peer: PeerState, id: string): void {
+    if (!peer.inFlight.delete(id) || this.chain.getEntry(id)?.hasData) return;
+    this.wanted.unshift(id);
+    this.scheduleDownloads();
+  }
+
+  private isInFlight(id: string): boolean {
+    for (const p of this.peers.values()) if (p.inFlight.has(id)) return true;
+    return false;
+  }
+
+  private onBlock(peer: PeerState, block: Block): void {
+    peer.inFlight.delete(block.id);
+    peer.known.add(block.id);
+    const tipBefore = this.chain.tip;
+    const r = this.chain.processBlock(block, peer.id);
+    if (r.status === 'rejected' && r.code) {
+      // A rule break is the sender's fault; a block from the future might just be early.
+      if (r.code !== 'time-too-new') this.misbehave(peer, INVALID_BLOCK_SCORE, r.code);
+    } else if (r.status === 'orphan') {
+      // Fetch the missing parent from the peer that sent the child.
+      const parentId = bytesToHexReversed(block.header.prevHash);
+      if (!this.isInFlight(parentId)) {
+        peer.inFlight.add(parentId);
+        this.send(peer.id, { type: 'getdata', items: [{ kind: 'block', id: parentId }] });
+      }
+    }
+    this.scheduleDownloads();
+    if (this.chain.tip !== tipBefore) this.announce({ kind: 'block', id: this.chain.tip.id }, peer.id);
+  }
+
+  private onTx(peer: PeerState, tx: Transaction): void {
+    peer.known.add(tx.id);
+    if (this.mempool.has(tx.id)) return;
+    try {
+      this.mempool.accept(tx);
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+      if (e.punishable && isConsensusTxCode(e.code)) this.misbehave(peer, INVALID_TX_SCORE, e.code);
+      return;
+    }
+    this.announce({ kind: 'tx', id: tx.id }, peer.id);
+  }
+
+  private misbehave(peer: PeerState, score: number, code: string): void {
+    peer.misbehaviour += score;
+    const banned = peer.misbehaviour >= this.banThreshold;
+    this.events.emit('misbehaving', { node: this.id, peer: peer.id, score: peer.misbehaviour, code, banned });
+    if (banned) {
+      this.banned.set(peer.id, code);
+      this.peers.delete(peer.id);
+      this.network.disconnect(this.id, peer.id);
+    }
+  }
+
+  private send(to: string, m: Message): void {
+    if (this.isRunning) this.network.send(this.id, to, m);
+  }
+}
+
+/** Transaction rejections that break consensus (punishable), as opposed to policy or timing. */
+function isConsensusTxCode(code: string): boolean {
+  return code.startsWith('bad-');
+}
