@@ -143,9 +143,14 @@ export function simulateSelfish({ alpha, gamma, blocks, rng }: SelfishParams): S
     const poolFinds = rng.next() < poolBelow;
     if (tie) {
       tie = false;
-      if (poolFinds) pool += 2;
-      else if (rng.next() < onPoolBelow) (pool++, honest++);
-      else honest += 2;
+      if (poolFinds) {
+        pool += 2;
+      } else if (rng.next() < onPoolBelow) {
+        pool++;
+        honest++;
+      } else {
+        honest += 2;
+      }
     } else if (poolFinds) {
       lead++;
     } else if (lead === 0) {
@@ -181,7 +186,7 @@ export function wilsonInterval(successes: number, trials: number, zScore: number
   const denominator = 1 + z2 / n;
   const center = (phat + z2 / (2 * n)) / denominator;
   const half = (zScore / denominator) * Math.sqrt((phat * (1 - phat)) / n + z2 / (4 * n * n));
-  return [Math.max(0, center - half), Math.min(1, center + half)];
+  return [successes === 0 ? 0 : Math.max(0, center - half), successes === n ? 1 : Math.min(1, center + half)];
 }
 
 function checkCount(n: number, code: string, what: string): number {

@@ -60,6 +60,8 @@ export interface PaymentOptions {
   coins?: readonly OutPoint[];
   /** Also spend unconfirmed coins from the mempool (default true). */
   allowUnconfirmed?: boolean;
+  /** Where change goes; a fresh address of this wallet by default. */
+  changeScript?: Bytes;
 }
 
 export interface WalletOptions {

@@ -76,6 +76,13 @@ export abstract class MinerSet {
     return [...this.miners.values()];
   }
 
+  /** Mines one block for `miner` right away (as regtest's generatetoaddress), then hands it to its strategy. */
+  abstract mineNow(miner: Miner): Promise<Block>;
+
+  abstract start(): void;
+  abstract stop(): void | Promise<void>;
+  abstract readonly running: boolean;
+
   /** Builds and solves (at an easy target) one block for `miner` now, then hands it to its strategy. */
   mineWith(miner: Miner, extraNonce = 0): Block {
     const t = miner.strategy.template(miner);
@@ -111,6 +118,10 @@ export class VirtualMiners extends MinerSet {
 
   get running(): boolean {
     return this.timer !== null;
+  }
+
+  mineNow(miner: Miner): Promise<Block> {
+    return Promise.resolve(this.mineWith(miner));
   }
 
   start(): void {

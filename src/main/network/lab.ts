@@ -1,0 +1,137 @@
+// The default lab network: honest nodes and one attacker node, with miners by hash-power share, in virtual or real time.
+
+import { InputError } from '../core/errors.ts';
+import { FORKLAB, FORKLAB_SIM, type NetworkParams } from '../core/params.ts';
+import type { Node } from '../node/node.ts';
+import { TrafficGenerator, type TrafficOptions } from '../node/traffic.ts';
+import { VirtualMiners, type Miner, type MinerSet } from '../miner/virtual-miners.ts';
+import type { LinkOptions } from './network.ts';
+import { RealScheduler, VirtualScheduler, type Scheduler } from './scheduler.ts';
+import { Testnet } from './testnet.ts';
+
+export type LabMode = 'virtual' | 'real';
+
+export interface LabOptions {
+  mode: LabMode;
+  seed: number | string;
+  /** Honest nodes h0..h(n-1); 4 by default. */
+  honest?: number;
+  /** The attacker node's share of hash power; 0 gives a network without an attacker miner. */
+  attackerShare?: number;
+  link?: LinkOptions;
+  /** Real-time mining threads. */
+  threads?: number;
+  params?: NetworkParams;
+  /** Creates real-time miners (kept out of this module so virtual runs never load worker code). */
+  realMiners?: (testnet: Testnet, threads: number) => MinerSet;
+}
+
+export const ATTACKER = 'attacker';
+
+export class Lab {
+  readonly mode: LabMode;
+  readonly testnet: Testnet;
+  readonly scheduler: Scheduler;
+  readonly miners: MinerSet;
+  readonly honestIds: string[];
+  traffic: TrafficGenerator | null = null;
+
+  private constructor(mode: LabMode, testnet: Testnet, miners: MinerSet, honestIds: string[]) {
+    this.mode = mode;
+    this.testnet = testnet;
+    this.scheduler = testnet.scheduler;
+    this.miners = miners;
+    this.honestIds = honestIds;
+  }
+
+  /** Builds the default network: honest nodes in a full mesh, the attacker linked to all of them. */
+  static create(o: LabOptions): Lab {
+    const honest = o.honest ?? 4;
+    if (!Number.isInteger(honest) || honest < 1 || honest > 64) throw new InputError('bad-nodes', `honest nodes: expected 1..64, got ${honest}`);
+    const q = o.attackerShare ?? 0;
+    if (!(q >= 0 && q < 1)) throw new InputError('bad-q', `attacker share: expected a number in [0, 1), got ${q}`);
+    const params = o.params ?? (o.mode === 'virtual' ? FORKLAB_SIM : FORKLAB);
+    const scheduler: Scheduler = o.mode === 'virtual' ? new VirtualScheduler(params.genesis.header.time * 1000 + 3_600_000) : new RealScheduler();
+    const testnet = new Testnet({ params, scheduler, seed: o.seed });
+    const ids = Array.from({ length: honest }, (_, i) => `h${i}`);
+    for (const id of ids) testnet.addNode(id);
+    testnet.addNode(ATTACKER);
+    const link = o.link ?? { latencyMs: 100, jitterMs: 50 };
+    testnet.network.fullMesh(ids, link);
+    for (const id of ids) testnet.connect(ATTACKER, id, link);
+    let miners: MinerSet;
+    if (o.mode === 'virtual') miners = new VirtualMiners(testnet);
+    else {
+      if (!o.realMiners) throw new Error('real-time labs need a realMiners factory');
+      miners = o.realMiners(testnet, o.threads ?? 2);
+    }
+    for (const id of ids) miners.add({ id: `miner-${id}`, node: id, share: (1 - q) / honest });
+    if (q > 0) miners.add({ id: `miner-${ATTACKER}`, node: ATTACKER, share: q });
+    return new Lab(o.mode, testnet, miners, ids);
+  }
+
+  get attacker(): Node {
+    return this.testnet.node(ATTACKER);
+  }
+
+  get attackerMiner(): Miner {
+    const m = this.miners.get(`miner-${ATTACKER}`);
+    if (!m) throw new InputError('no-attacker', 'this lab has no attacker miner (attacker share 0)');
+    return m;
+  }
+
+  honestNodes(): Node[] {
+    return this.honestIds.map((id) => this.testnet.node(id));
+  }
+
+  /** Milliseconds on the lab's clock. */
+  now(): number {
+    return this.scheduler.now();
+  }
+
+  startTraffic(o: TrafficOptions): TrafficGenerator {
+    this.traffic?.stop();
+    this.traffic = new TrafficGenerator(this.testnet, o);
+    this.traffic.start();
+    return this.traffic;
+  }
+
+  /**
+   * Waits until `done()` holds or `timeoutMs` pass on the lab's clock: in virtual time by running the event
+   * queue, in real time by checking every 20 ms. Resolves with whether it held.
+   */
+  waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    const s = this.scheduler;
+    if (s instanceof VirtualScheduler) return Promise.resolve(s.runUntilCondition(done, timeoutMs));
+    const end = s.now() + timeoutMs;
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (done()) resolve(true);
+        else if (s.now() >= end) resolve(false);
+        else s.setTimeout(check, 20);
+      };
+      check();
+    });
+  }
+
+  /** Lets `ms` pass on the lab's clock. */
+  async sleep(ms: number): Promise<void> {
+    await this.waitFor(() => false, ms);
+  }
+
+  /** Mines `count` blocks by `miner` right away and waits until every running node has them. */
+  async mineNow(minerId: string, count: number): Promise<void> {
+    const miner = this.miners.get(minerId);
+    if (!miner) throw new InputError('unknown-miner', `unknown miner ${JSON.stringify(minerId)}`);
+    for (let i = 0; i < count; i++) {
+      await this.miners.mineNow(miner);
+      await this.waitFor(() => this.testnet.converged(), 30_000);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.traffic?.stop();
+    await this.miners.stop();
+    if (this.scheduler instanceof RealScheduler) this.scheduler.clearAll();
+  }
+}
