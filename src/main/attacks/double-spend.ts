@@ -1,13 +1,12 @@
 // Double spend by a Nakamoto race: pay a merchant, mine a private branch that spends the coins back, publish when heavier.
 
 import { z } from 'zod';
-import type { Block } from '../core/block.ts';
 import type { BlockEntry } from '../core/chainstate.ts';
 import { InputError } from '../core/errors.ts';
 import { COIN } from '../core/params.ts';
-import type { Transaction } from '../core/tx.ts';
 import { ATTACKER, type Lab } from '../network/lab.ts';
-import { honestStrategy, type Miner, type MiningStrategy } from '../miner/virtual-miners.ts';
+import { honestStrategy } from '../miner/virtual-miners.ts';
+import { PrivateBranch } from './private-branch.ts';
 import type { Node } from '../node/node.ts';
 import { outpointKey } from '../core/tx.ts';
 import { maxDepths, reversedTxids, watchReorgs, type AttackDefinition, type ProgressListener } from './attack.ts';
@@ -46,44 +45,6 @@ export interface DoubleSpendReport {
   merchantTip: string;
 }
 
-/** Blocks the attacker keeps to itself until its branch is heavier than the honest one. */
-class PrivateBranch implements MiningStrategy {
-  readonly blocks: Block[] = [];
-  readonly fork: BlockEntry;
-  private published = false;
-  private readonly firstTxs: readonly Transaction[];
-  private readonly firstFees: bigint;
-
-  constructor(fork: BlockEntry, firstTxs: readonly Transaction[], firstFees: bigint) {
-    this.fork = fork;
-    this.firstTxs = firstTxs;
-    this.firstFees = firstFees;
-  }
-
-  tipEntry(miner: Miner): BlockEntry {
-    const last = this.blocks[this.blocks.length - 1];
-    return last ? miner.node.chain.getEntry(last.id)! : this.fork;
-  }
-
-  template(miner: Miner) {
-    const first = this.blocks.length === 0;
-    return { parent: this.tipEntry(miner), txs: first ? this.firstTxs : [], fees: first ? this.firstFees : 0n };
-  }
-
-  found(miner: Miner, block: Block): void {
-    this.blocks.push(block);
-    // Stored and validated by the attacker's node; announced only once the branch is published.
-    miner.node.submitBlock(block, false);
-    if (this.published) miner.node.pushBlock(block);
-  }
-
-  /** Sends every private block to every peer, oldest first; later blocks go out as they are found. */
-  publish(node: Node): void {
-    this.published = true;
-    for (const b of this.blocks) node.pushBlock(b);
-  }
-}
-
 export const doubleSpend: AttackDefinition<typeof doubleSpendParams, DoubleSpendReport> = {
   name: 'double-spend',
   title: 'Double spend (Nakamoto race)',
@@ -116,7 +77,7 @@ export const doubleSpend: AttackDefinition<typeof doubleSpendParams, DoubleSpend
     const conflict = wallet.createConflict(payment, { chain: attacker.chain, feeRate: p.feeRate * 2 });
     const fork = attacker.chain.tip;
     const conflictFee = payment.inputs.reduce((s, i) => s + attacker.chain.utxo.get(i.prevout)!.value, 0n) - conflict.totalOut();
-    const branch = new PrivateBranch(fork, [conflict], conflictFee);
+    const branch = new PrivateBranch(fork, [{ txs: [conflict], fees: conflictFee }]);
     miner.strategy = branch;
     const reorgs = watchReorgs(lab);
     attacker.submitTx(payment);
@@ -139,18 +100,13 @@ export const doubleSpend: AttackDefinition<typeof doubleSpendParams, DoubleSpend
     let published = false;
     let gaveUp = false;
     let reason = '';
-    const merchantOnBranch = (): boolean => {
-      const last = branch.blocks[branch.blocks.length - 1];
-      const e = last && merchant.chain.getEntry(last.id);
-      return !!e && merchant.chain.isInActiveChain(e);
-    };
     const decided = (): boolean => {
-      if (!published && confirmations() >= p.z && branch.tipEntry(miner).chainWork > publicWork(lab, fork, branch)) {
+      if (!published && confirmations() >= p.z && branch.work(attacker) > branch.publicWork(attacker)) {
         published = true;
         branch.publish(attacker);
         progress('published', `published ${branch.blocks.length} private blocks`);
       }
-      if (published && merchantOnBranch()) return true;
+      if (published && branch.adoptedBy(merchant)) return true;
       if (honestLength() - branch.blocks.length > p.giveUpDeficit) {
         gaveUp = true;
         reason = `honest branch ahead by more than ${p.giveUpDeficit} blocks`;
@@ -197,26 +153,6 @@ export const doubleSpend: AttackDefinition<typeof doubleSpendParams, DoubleSpend
     };
   },
 };
-
-/** Work of the best chain the attacker has seen that does not contain its private branch. */
-function publicWork(lab: Lab, fork: BlockEntry, branch: PrivateBranch): bigint {
-  let best = fork.chainWork;
-  const privateIds = new Set(branch.blocks.map((b) => b.id));
-  for (const tip of lab.attacker.chain.tips()) {
-    if (tip.invalid || !tip.hasData) continue;
-    let e: BlockEntry | null = tip;
-    let isPrivate = false;
-    while (e && e.height > fork.height) {
-      if (privateIds.has(e.id)) {
-        isPrivate = true;
-        break;
-      }
-      e = e.parent;
-    }
-    if (!isPrivate && tip.chainWork > best) best = tip.chainWork;
-  }
-  return best;
-}
 
 function inActiveChain(node: Node, txid: string, fork: BlockEntry): boolean {
   for (let h = fork.height + 1; h <= node.chain.height; h++) {

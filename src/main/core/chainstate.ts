@@ -48,6 +48,8 @@ export interface ChainEvents {
   tipChanged: { tip: BlockEntry; previous: BlockEntry };
   reorg: { depth: number; fork: BlockEntry; detached: BlockEntry[]; attached: BlockEntry[] };
   blockRejected: { id: string; code: string; reason: string; source?: string };
+  /** A block's data was stored as valid so far: on the best chain or on a side branch. */
+  blockAccepted: { entry: BlockEntry; block: Block; status: 'connected' | 'side-branch' };
 }
 
 export type ProcessStatus = 'connected' | 'side-branch' | 'orphan' | 'duplicate' | 'rejected';
@@ -323,11 +325,15 @@ export class Chainstate {
     this.addCandidates(entry);
     const rejectedBefore = this.rejections.length;
     this.activateBestChain();
-    if (this.isInActiveChain(entry)) return { status: 'connected', id };
+    if (this.isInActiveChain(entry)) {
+      this.events.emit('blockAccepted', { entry, block, status: 'connected' });
+      return { status: 'connected', id };
+    }
     if (entry.invalid) {
       const r = this.rejections.slice(rejectedBefore).find((x) => x.id === id);
       return { status: 'rejected', id, code: entry.invalid, reason: r?.reason ?? entry.invalid };
     }
+    this.events.emit('blockAccepted', { entry, block, status: 'side-branch' });
     return { status: 'side-branch', id };
   }
 

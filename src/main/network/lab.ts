@@ -22,6 +22,8 @@ export interface LabOptions {
   /** Real-time mining threads. */
   threads?: number;
   params?: NetworkParams;
+  /** Misbehaviour score at which honest nodes disconnect a peer (100 by default, as in Bitcoin Core). */
+  banThreshold?: number;
   /** Creates real-time miners (kept out of this module so virtual runs never load worker code). */
   realMiners?: (testnet: Testnet, threads: number) => MinerSet;
 }
@@ -52,7 +54,7 @@ export class Lab {
     if (!(q >= 0 && q < 1)) throw new InputError('bad-q', `attacker share: expected a number in [0, 1), got ${q}`);
     const params = o.params ?? (o.mode === 'virtual' ? FORKLAB_SIM : FORKLAB);
     const scheduler: Scheduler = o.mode === 'virtual' ? new VirtualScheduler(params.genesis.header.time * 1000 + 3_600_000) : new RealScheduler();
-    const testnet = new Testnet({ params, scheduler, seed: o.seed });
+    const testnet = new Testnet({ params, scheduler, seed: o.seed, ...(o.banThreshold !== undefined ? { banThreshold: o.banThreshold } : {}) });
     const ids = Array.from({ length: honest }, (_, i) => `h${i}`);
     for (const id of ids) testnet.addNode(id);
     testnet.addNode(ATTACKER);
