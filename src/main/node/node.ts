@@ -141,9 +141,10 @@ export class Node implements Endpoint {
     }
   }
 
-  /** Sends a block straight to every peer, unannounced (used by attackers). */
-  pushBlock(block: Block): void {
+  /** Sends a block straight to every peer (or to `only` those), unannounced: used by attackers. */
+  pushBlock(block: Block, only?: readonly string[]): void {
     for (const p of this.peers.values()) {
+      if (only && !only.includes(p.id)) continue;
       p.known.add(block.id);
       this.send(p.id, { type: 'block', block });
     }
