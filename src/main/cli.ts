@@ -3,9 +3,11 @@
 import { parseArgs } from 'node:util';
 import { InputError, ParseError, RuleError } from './core/errors.ts';
 import type { Command, Values } from './cli/command.ts';
+import { attackCommands } from './cli/attack-commands.ts';
 import { coreCommands } from './cli/core-commands.ts';
+import { simCommands } from './cli/sim-commands.ts';
 
-const commands: Record<string, Command> = { ...coreCommands };
+const commands: Record<string, Command> = { ...coreCommands, ...simCommands, ...attackCommands };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name} ${c.usage}`);
@@ -17,10 +19,15 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
   if (!name || name === '--help' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
     return name ? 0 : 2;
+  }
+  // Two-word commands: `sim selfish`, `attack double-spend`, `scenario run`.
+  if (rest[0] !== undefined && commands[`${name} ${rest[0]}`]) {
+    name = `${name} ${rest[0]}`;
+    rest = rest.slice(1);
   }
   const command = commands[name];
   if (!command) throw new InputError('usage', `unknown command ${JSON.stringify(name)}: expected one of ${Object.keys(commands).join(', ')}`);

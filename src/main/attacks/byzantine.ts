@@ -111,14 +111,16 @@ export const byzantine: AttackDefinition<typeof byzantineParams, ByzantineReport
       // Also lets pending handshakes finish, so the attacker's own links are used wherever they exist.
       const linked = new Set(lab.testnet.network.livePeersOf(ATTACKER));
       const handshaken = () => honest.every((n) => !linked.has(n.id) || n.banned.has(ATTACKER) || (n.peer(ATTACKER) !== undefined && attacker.peer(n.id) !== undefined));
-      if (!(await lab.waitFor(() => lab.testnet.converged() && handshaken(), SETTLE_TIMEOUT_MS))) {
-        throw new InputError('not-converged', 'byzantine: expected the nodes to agree on a tip before the attack, they do not');
+      if (!(await lab.waitFor(() => lab.testnet.converged(honestIds) && handshaken(), SETTLE_TIMEOUT_MS))) {
+        throw new InputError('not-converged', 'byzantine: expected the honest nodes to agree on a tip before the attack, they do not');
       }
+      // The public chain as any honest peer serves it (the attacker's own node may be cut off after earlier bans).
+      const publicChain = honest[0]!.chain;
       const wallet = lab.testnet.wallet(ATTACKER);
       let coin: WalletCoin | null = null;
       if (miner) {
         progress('funding', 'attacker mines a mature coin to build transactions with');
-        coin = await fund(lab, miner.id, wallet);
+        coin = await fund(lab, miner.id, wallet, publicChain);
       }
 
       // Sends `block`, waits until every honest node has processed it, and returns who rejected it with what.
@@ -133,7 +135,7 @@ export const byzantine: AttackDefinition<typeof byzantineParams, ByzantineReport
 
       const sentBlocks = new Map<ByzantineKind, Block>();
       for (const kind of p.kinds) {
-        const ctx: BuildContext = { chain: attacker.chain, tip: attacker.chain.tip, payoutScript: wallet.primary.scriptPubKey, now: lab.now() / 1000, kind };
+        const ctx: BuildContext = { chain: publicChain, tip: publicChain.tip, payoutScript: wallet.primary.scriptPubKey, now: lab.now() / 1000, kind };
         let parentId: string | undefined;
         let block: Block;
         if (kind === 'child-of-invalid') {
@@ -153,7 +155,7 @@ export const byzantine: AttackDefinition<typeof byzantineParams, ByzantineReport
         progress('sending', `sending a ${kind} block`, { blockId: block.id, expectedCode: EXPECTED_CODES[kind] });
         const { rejectedBy, sentFrom } = await send(block);
         kinds.push({ kind, blockId: block.id, ...(parentId !== undefined ? { parentId } : {}), expectedCode: EXPECTED_CODES[kind], rejectedBy, sentFrom });
-        progress('rejected', `${kind}: ${Object.entries(rejectedBy).map(([id, code]) => `${id}=${code ?? 'accepted?'}`).join(' ')}`, { kind, rejectedBy });
+        progress('rejected', `${kind}: ${Object.entries(rejectedBy).map(([id, code]) => `${id}=${code ?? 'not rejected'}`).join(' ')}`, { kind, rejectedBy });
       }
 
       // Afterwards the honest network still works: one honest block spreads and every honest node takes it.
@@ -267,15 +269,20 @@ function detachedEntry(parent: BlockEntry, block: Block): BlockEntry {
   };
 }
 
-/** Mines on the attacker's miner until its wallet holds a mature coin; returns the largest. */
-async function fund(lab: Lab, minerId: string, wallet: Wallet): Promise<WalletCoin> {
-  const node = lab.attacker;
+/** Mines on the attacker's miner until its wallet holds a mature coin on the public chain; returns the largest. */
+async function fund(lab: Lab, minerId: string, wallet: Wallet, publicChain: Chainstate): Promise<WalletCoin> {
+  const miner = lab.miners.get(minerId)!;
   const limit = lab.testnet.params.coinbaseMaturity + 100;
   for (let i = 0; ; i++) {
-    const coins = wallet.listCoins(node.chain, node.mempool, false).filter((c) => c.value > 100_000n);
+    const coins = wallet.listCoins(publicChain, undefined, false).filter((c) => c.value > 100_000n);
     if (coins.length > 0) return coins.reduce((a, b) => (b.value > a.value ? b : a));
     if (i >= limit) throw new InputError('no-funds', `byzantine: the attacker found no mature coin after ${limit} blocks`);
-    await lab.mineNow(minerId, 1);
+    const block = await lab.miners.mineNow(miner);
+    const reached = await lab.waitFor(() => {
+      const e = publicChain.getEntry(block.id);
+      return e !== undefined && publicChain.isInActiveChain(e) && lab.testnet.converged(lab.honestIds);
+    }, SETTLE_TIMEOUT_MS);
+    if (!reached) throw new InputError('attacker-isolated', "byzantine: the attacker's blocks do not reach the honest nodes (banned or disconnected), so it cannot fund double-spend or bad-signature");
   }
 }
 
@@ -323,14 +330,15 @@ class Courier {
     const sentFrom: Record<string, string> = {};
     const direct = targets.filter((n) => n.peer(ATTACKER) !== undefined && attacker.peer(n.id) !== undefined);
     if (direct.length > 0) {
-      attacker.pushBlock(block);
+      attacker.pushBlock(block, direct.map((n) => n.id));
       for (const n of direct) sentFrom[n.id] = ATTACKER;
     }
     const rest = targets.filter((n) => !direct.includes(n));
     if (rest.length === 0) return sentFrom;
     const net = this.lab.testnet.network;
+    // A new address: neither on the network nor banned by any target (earlier runs may have used the name).
     let id = `${ATTACKER}-fresh-${++this.count}`;
-    while (net.has(id)) id = `${ATTACKER}-fresh-${++this.count}`;
+    while (net.has(id) || targets.some((n) => n.banned.has(id))) id = `${ATTACKER}-fresh-${++this.count}`;
     net.add(silentEndpoint(id));
     this.open.push(id);
     for (const n of rest) net.connect(id, n.id);

@@ -23,8 +23,12 @@ export function str(v: string | boolean | undefined, fallback: string): string {
   return typeof v === 'string' ? v : fallback;
 }
 
-export function int(v: string | boolean | undefined, name: string, min: number, max: number, fallback: number): number {
-  if (v === undefined) return fallback;
+/** An integer flag in [min, max]; required when no fallback is given. */
+export function int(v: string | boolean | undefined, name: string, min: number, max: number, fallback?: number): number {
+  if (v === undefined) {
+    if (fallback === undefined) throw new InputError('bad-flag', `--${name}: required, expected an integer in ${min}..${max}`);
+    return fallback;
+  }
   if (typeof v !== 'string' || !/^-?\d+$/.test(v)) throw new InputError('bad-flag', `--${name}: expected an integer, got ${JSON.stringify(v)}`);
   const n = Number(v);
   if (n < min || n > max) throw new InputError('bad-flag', `--${name}: expected ${min}..${max}, got ${n}`);

@@ -133,7 +133,10 @@ export class RealTimeMiners extends MinerSet {
     this.loopDone = this.loopDone.then(() => this.run(token));
   }
 
-  /** Aborts the current job and resolves once the loop has ended; rejects with the failure if a worker died. */
+  /**
+   * Aborts the current job and resolves once the loop has ended (after a mineNow() that is searching, which
+   * stop() does not abort); rejects with the failure if the loop ended on one.
+   */
   async stop(): Promise<void> {
     this.loopToken = null;
     this.job?.abort();
@@ -162,17 +165,17 @@ export class RealTimeMiners extends MinerSet {
     });
   }
 
-  /** Stops mining and terminates the workers. */
+  /** Stops mining and terminates the workers; a mineNow() still searching rejects. Does not report failures (stop() does). */
   async close(): Promise<void> {
     this.closed = true;
-    try {
-      await this.stop();
-    } finally {
-      await this.pool.close();
-    }
+    this.loopToken = null;
+    this.job?.abort();
+    // Closing the pool first also ends a mineNow() search the loop may be queued behind.
+    await this.pool.close();
+    await this.loopDone;
   }
 
-  /** The mining loop: never rejects; a failure (a worker died) ends it and is kept for stop() to report. */
+  /** The mining loop: never rejects; a failure (a worker died, a strategy threw) ends it and is kept for stop() to report. */
   private async run(token: object): Promise<void> {
     try {
       while (this.loopToken === token) {
@@ -206,7 +209,8 @@ export class RealTimeMiners extends MinerSet {
 
   /** One job of up to `chunk` nonces for `miner` on its current template. */
   private async mineChunk(miner: Miner, token: object): Promise<void> {
-    if (this.loopToken !== token || this.miners.get(miner.id) !== miner) return;
+    // The pool may have been busy with mineNow() since the pick: look again.
+    if (this.loopToken !== token || this.miners.get(miner.id) !== miner || !miner.node.running) return;
     const work = this.workOf(miner);
     let t = work.template;
     if (!t || this.stale(miner, t)) t = this.build(miner, work);

@@ -69,6 +69,13 @@ export class Node implements Endpoint {
     const scheduler = o.network.scheduler;
     this.chain = new Chainstate(o.params, { now: () => scheduler.now() / 1000, checker: o.checker });
     this.mempool = new Mempool(this.chain, { now: () => scheduler.now() / 1000, ...(o.minRelayFeeRate !== undefined ? { minRelayFeeRate: o.minRelayFeeRate } : {}) });
+    // Transactions a reorg returned to the mempool (it subscribed first, so it has them by now) are relayed
+    // again: peers on the winning side may never have seen them.
+    this.chain.events.on('reorg', ({ detached }) => {
+      for (const d of detached) {
+        for (const tx of this.chain.getBlock(d.id)?.txs.slice(1) ?? []) if (this.mempool.has(tx.id)) this.announce({ kind: 'tx', id: tx.id });
+      }
+    });
   }
 
   get running(): boolean {
