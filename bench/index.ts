@@ -1,6 +1,8 @@
 // npm run bench: runs every benchmark and prints one JSON document of figures.
 
 import { benchPow, benchPowPool } from './pow.ts';
+import { benchEventLoop, benchHashRate } from './realtime.ts';
+import { benchSimDoubleSpend } from './sim.ts';
 import { benchReorg, benchValidation } from './validation.ts';
 import type { Figure } from './figure.ts';
 
@@ -14,6 +16,10 @@ log('bench: block validation and signature cache');
 figures.push(...benchValidation());
 log('bench: reorg');
 figures.push(benchReorg());
+log('bench: Monte Carlo');
+figures.push(benchSimDoubleSpend());
+log('bench: real-time network');
+figures.push(await benchEventLoop(), await benchHashRate());
 
 process.stdout.write(
   `${JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, cpus: (await import('node:os')).cpus().length, date: new Date().toISOString(), figures }, null, 2)}\n`,

@@ -5,9 +5,10 @@ import { InputError, ParseError, RuleError } from './core/errors.ts';
 import type { Command, Values } from './cli/command.ts';
 import { attackCommands } from './cli/attack-commands.ts';
 import { coreCommands } from './cli/core-commands.ts';
+import { runCommand } from './cli/run-command.ts';
 import { simCommands } from './cli/sim-commands.ts';
 
-const commands: Record<string, Command> = { ...coreCommands, ...simCommands, ...attackCommands };
+const commands: Record<string, Command> = { ...coreCommands, run: runCommand, ...simCommands, ...attackCommands };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name} ${c.usage}`);

@@ -80,7 +80,8 @@ export const doubleSpend: AttackDefinition<typeof doubleSpendParams, DoubleSpend
     const branch = new PrivateBranch(fork, [{ txs: [conflict], fees: conflictFee }]);
     miner.strategy = branch;
     const reorgs = watchReorgs(lab);
-    attacker.submitTx(payment);
+    // The payment is handed to the merchant, whose node relays it; the attacker never relays it itself.
+    merchant.submitTx(payment);
     progress('paid', `paid ${p.amount} sat to ${merchant.id}`, { payment: payment.id, conflict: conflict.id, fork: fork.id });
 
     const branches: DoubleSpendReport['branches'] = [];
