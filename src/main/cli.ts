@@ -6,9 +6,10 @@ import type { Command, Values } from './cli/command.ts';
 import { attackCommands } from './cli/attack-commands.ts';
 import { coreCommands } from './cli/core-commands.ts';
 import { runCommand } from './cli/run-command.ts';
+import { scenarioCommands } from './cli/scenario-commands.ts';
 import { simCommands } from './cli/sim-commands.ts';
 
-const commands: Record<string, Command> = { ...coreCommands, run: runCommand, ...simCommands, ...attackCommands };
+const commands: Record<string, Command> = { ...coreCommands, run: runCommand, ...simCommands, ...attackCommands, ...scenarioCommands };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name} ${c.usage}`);

@@ -276,6 +276,12 @@ function isConnected(n: number, edges: [number, number][]): boolean {
   }
   const seen = new Set([0]);
   const stack = [0];
-  while (stack.length) for (const x of adj[stack.pop()!]!) if (!seen.has(x)) (seen.add(x), stack.push(x));
+  while (stack.length > 0) {
+    for (const x of adj[stack.pop()!]!) {
+      if (seen.has(x)) continue;
+      seen.add(x);
+      stack.push(x);
+    }
+  }
   return seen.size === n;
 }

@@ -85,8 +85,10 @@ export class VirtualScheduler implements Scheduler {
     const end = this.time + timeoutMs;
     let n = 0;
     while (!done()) {
-      if (this.heap.length === 0 || this.heap[0]!.time > end || n++ >= maxTasks) {
-        if (this.time < end && this.heap.length === 0) this.time = end;
+      if (n++ >= maxTasks) return false;
+      if (this.heap.length === 0 || this.heap[0]!.time > end) {
+        // Nothing more happens before the deadline: the clock moves to it.
+        if (this.time < end) this.time = end;
         return done();
       }
       this.step();
