@@ -422,3 +422,12 @@ describe('ParseError codes', () => {
     expectParseError(() => Transaction.fromBytes(badFlag), 'bad-tx-flag');
   });
 });
+
+describe('forklab genesis', () => {
+  it('is the block its id names, and its proof of work holds', async () => {
+    const { FORKLAB, FORKLAB_GENESIS_ID } = await import('./params.ts');
+    const { checkProofOfWork } = await import('./pow.ts');
+    expect(FORKLAB.genesis.id).toBe(FORKLAB_GENESIS_ID);
+    expect(() => checkProofOfWork(FORKLAB.genesis.hash, FORKLAB.genesis.header.bits, FORKLAB.powLimit)).not.toThrow();
+  });
+});

@@ -86,7 +86,7 @@ export interface ForklabOptions {
  * (as in Bitcoin) is never added to the UTXO set: coins start at height 1.
  */
 export function createForklabNetwork(o: ForklabOptions = {}): NetworkParams {
-  const genesisBits = o.genesisBits ?? 0x1f00ffff;
+  const genesisBits = o.genesisBits ?? 0x1e3fffff; // about 2^18 hashes a block to start with; retargeting adapts
   const message = utf8ToBytes('Forklab genesis: every coin has a history');
   const coinbase = new Transaction({
     version: 1,
@@ -113,7 +113,9 @@ export function createForklabNetwork(o: ForklabOptions = {}): NetworkParams {
   return {
     name: o.name ?? 'forklab',
     genesis: new Block(header, [coinbase]),
-    powLimit: bitsToTarget(0x207fffff),
+    // As on mainnet, the genesis block sits at the easiest target allowed: difficulty only rises from there
+    // (the first retarget window spans the gap since genesis and would otherwise make blocks 4x easier).
+    powLimit: bitsToTarget(genesisBits),
     targetSpacing: o.targetSpacing ?? 5,
     retargetInterval: o.retargetInterval ?? 20,
     noRetarget: o.noRetarget ?? false,
@@ -143,8 +145,8 @@ function solveGenesis(template: BlockHeader, hint: number): BlockHeader {
  * The forklab testnet: 5-second blocks, a 20-block retarget window, 10-block coinbase maturity. Its genesis
  * nonce was found once by search; createForklabNetwork checks it (and would search again if it were wrong).
  */
-export const FORKLAB: NetworkParams = createForklabNetwork({ genesisNonce: 72_091 });
-export const FORKLAB_GENESIS_ID = '00009f9025d1cadf1512067f0fb2c928e78727943fcefa414ea8ccba7caf0c99';
+export const FORKLAB: NetworkParams = createForklabNetwork({ genesisNonce: 773 });
+export const FORKLAB_GENESIS_ID = '000026dc7e634090d1aff3df69c027f438f547299ad0a8b0352d213cf23966f7';
 
 export const NETWORKS: Readonly<Record<string, NetworkParams>> = { forklab: FORKLAB, mainnet: MAINNET };
 

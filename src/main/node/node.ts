@@ -1,7 +1,6 @@
 // A node: chainstate + mempool + wallets + peers, speaking inv/getdata/headers/block/tx over the network.
 
 import type { Block } from '../core/block.ts';
-import { bytesToHexReversed } from '../core/bytes.ts';
 import type { BlockHeader } from '../core/header.ts';
 import { Chainstate, type BlockEntry, type ProcessResult } from '../core/chainstate.ts';
 import { RuleError } from '../core/errors.ts';
@@ -300,12 +299,9 @@ export class Node implements Endpoint {
       // A rule break is the sender's fault; a block from the future might just be early.
       if (r.code !== 'time-too-new') this.misbehave(peer, INVALID_BLOCK_SCORE, r.code);
     } else if (r.status === 'orphan') {
-      // Fetch the missing parent from the peer that sent the child.
-      const parentId = bytesToHexReversed(block.header.prevHash);
-      if (!this.isInFlight(parentId)) {
-        peer.inFlight.add(parentId);
-        this.send(peer.id, { type: 'getdata', items: [{ kind: 'block', id: parentId }] });
-      }
+      // We are missing its ancestors: ask that peer for headers from our tip, then fetch the blocks from all
+      // peers in parallel (as Bitcoin Core does for an unconnecting block).
+      this.send(peer.id, { type: 'getheaders', locator: this.chain.locator() });
     }
     this.scheduleDownloads();
     if (this.chain.tip !== tipBefore) this.announce({ kind: 'block', id: this.chain.tip.id }, peer.id);
