@@ -59,6 +59,8 @@ export class Node implements Endpoint {
   private readonly banThreshold: number;
   /** Block requests waiting for a peer slot, in chain order. */
   private readonly wanted: string[] = [];
+  /** Peers that answered notfound for a block: not asked for it again. */
+  private readonly notFound = new Map<string, Set<string>>();
   private isRunning = true;
 
   constructor(o: NodeOptions) {
@@ -168,7 +170,14 @@ export class Node implements Endpoint {
       case 'getdata':
         return this.onGetData(peer, m.items);
       case 'notfound':
-        for (const item of m.items) peer.inFlight.delete(item.id);
+        for (const item of m.items) {
+          if (!peer.inFlight.delete(item.id) || item.kind !== 'block') continue;
+          // Ask another peer: this one does not have it (e.g. it is on a branch the peer never saw).
+          peer.known.delete(item.id);
+          (this.notFound.get(item.id) ?? this.notFound.set(item.id, new Set()).get(item.id)!).add(peer.id);
+          this.wanted.unshift(item.id);
+        }
+        this.scheduleDownloads();
         return;
       case 'getheaders':
         return this.onGetHeaders(peer, m.locator);
@@ -247,13 +256,20 @@ export class Node implements Endpoint {
     }
     if (!last) return;
     peer.bestHeight = Math.max(peer.bestHeight, last.height);
-    // Queue the blocks we lack on the path to the last header, oldest first.
-    const path: string[] = [];
-    for (let e: BlockEntry | null = last; e && !e.hasData; e = e.parent) path.push(e.id);
-    path.reverse();
-    for (const id of path) if (!this.wanted.includes(id) && !this.isInFlight(id)) this.wanted.push(id);
+    this.queueMissing(last);
     this.scheduleDownloads();
     if (headers.length === MAX_HEADERS) this.send(peer.id, { type: 'getheaders', locator: this.chain.locator(last) });
+  }
+
+  /**
+   * Queues every block we lack between `entry` and our active chain, oldest first: a branch becomes a candidate
+   * for the best chain only when all its blocks are here.
+   */
+  private queueMissing(entry: BlockEntry): void {
+    const path: string[] = [];
+    for (let e: BlockEntry | null = entry; e && !this.chain.isInActiveChain(e); e = e.parent) if (!e.hasData) path.push(e.id);
+    path.reverse();
+    for (const id of path) if (!this.wanted.includes(id) && !this.isInFlight(id)) this.wanted.push(id);
   }
 
   /** Spreads wanted blocks over every peer that has them, a few in flight per peer. */
@@ -266,7 +282,7 @@ export class Node implements Endpoint {
       for (const p of peers) {
         if (this.wanted.length === 0) break;
         if (p.inFlight.size >= MAX_BLOCKS_IN_FLIGHT_PER_PEER) continue;
-        const idx = this.wanted.findIndex((id) => p.known.has(id) || (this.chain.getEntry(id)?.height ?? Infinity) <= p.bestHeight);
+        const idx = this.wanted.findIndex((id) => !this.notFound.get(id)?.has(p.id) && (p.known.has(id) || (this.chain.getEntry(id)?.height ?? Infinity) <= p.bestHeight));
         if (idx < 0) continue;
         const [id] = this.wanted.splice(idx, 1);
         const entry = this.chain.getEntry(id!);
@@ -302,7 +318,11 @@ export class Node implements Endpoint {
       // We are missing its ancestors: ask that peer for headers from our tip, then fetch the blocks from all
       // peers in parallel (as Bitcoin Core does for an unconnecting block).
       this.send(peer.id, { type: 'getheaders', locator: this.chain.locator() });
+    } else if (r.status === 'side-branch') {
+      const entry = this.chain.getEntry(block.id);
+      if (entry) this.queueMissing(entry);
     }
+    if (r.status !== 'orphan') this.notFound.delete(block.id);
     this.scheduleDownloads();
     if (this.chain.tip !== tipBefore) this.announce({ kind: 'block', id: this.chain.tip.id }, peer.id);
   }
