@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['e2e/**', 'node_modules/**', 'out/**'],
+    exclude: ['e2e/**', 'node_modules/**', 'out/**', 'test/slow/**'],
     pool: 'forks',
     testTimeout: 60_000,
   },
