@@ -7,14 +7,14 @@ import { PowPool } from '../src/main/miner/pow-pool.ts';
 import { figure, measureRate, type Figure } from './figure.ts';
 
 /** A fixed 80-byte header; only its nonce varies. */
-function benchHeader(): Uint8Array {
+export function benchHeader(): Uint8Array {
   const h = new Uint8Array(80);
   for (let i = 0; i < 80; i++) h[i] = (i * 73 + 11) & 0xff;
   return h;
 }
 
 /** HeaderHasher.search over consecutive nonces with a target no hash meets (0), so every nonce is tried. */
-function headerHasherRate(ms: number): number {
+export function headerHasherRate(ms: number): number {
   const hasher = new HeaderHasher(benchHeader());
   const COUNT = 65_536;
   let start = 0;

@@ -2,11 +2,11 @@
 
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { HeaderHasher } from '../src/main/core/pow-hash.ts';
+import { benchHeader, headerHasherRate } from './pow.ts';
 import { PowPool } from '../src/main/miner/pow-pool.ts';
 import { createRealTimeMiners, RealTimeMiners } from '../src/main/miner/real-miners.ts';
 import { Lab } from '../src/main/network/lab.ts';
-import { figure, measureRate, type Figure } from './figure.ts';
+import { figure, type Figure } from './figure.ts';
 
 const NS_PER_MS = 1e6;
 
@@ -65,25 +65,6 @@ export async function benchEventLoop(): Promise<Figure> {
   }
 }
 
-/** A fixed 80-byte header; only its nonce varies. */
-function benchHeader(): Uint8Array {
-  const header = new Uint8Array(80);
-  for (let i = 0; i < 80; i++) header[i] = (i * 73 + 11) & 0xff;
-  return header;
-}
-
-/** HeaderHasher.search over consecutive nonces with target 0 (no hash meets it), so every nonce is tried. */
-function singleThreadRate(ms: number): number {
-  const hasher = new HeaderHasher(benchHeader());
-  const COUNT = 65_536;
-  let start = 0;
-  return measureRate(() => {
-    if (hasher.search(start, COUNT, 0n) !== -1) throw new Error('a hash met target 0');
-    start = (start + COUNT) % 0x1_0000_0000;
-    return COUNT;
-  }, ms);
-}
-
 /** A bare PowPool's rate on one uninterrupted search of `ms` (what the machine gives `threads` workers right now). */
 async function rawPoolRate(threads: number, ms: number): Promise<number> {
   const pool = new PowPool({ threads });
@@ -108,7 +89,7 @@ async function rawPoolRate(threads: number, ms: number): Promise<number> {
 export async function benchHashRate(): Promise<Figure> {
   const threads = 2;
   const load = loadavg()[0]!;
-  const single = singleThreadRate(1500);
+  const single = headerHasherRate(1500);
   const raw = await rawPoolRate(threads, 2000);
   const { lab, miners } = realLab(threads, 'bench-hash-rate');
   try {
