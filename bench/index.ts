@@ -13,7 +13,7 @@ log('bench: proof of work');
 figures.push(benchPow());
 figures.push(await benchPowPool(2));
 log('bench: block validation and signature cache');
-figures.push(...benchValidation());
+figures.push(...(await benchValidation()));
 log('bench: reorg');
 figures.push(benchReorg());
 log('bench: Monte Carlo');

@@ -62,6 +62,17 @@ export class SignatureChecker {
     return true;
   }
 
+  /** Whether this exact signature was verified valid before (no verification now). */
+  isKnownValid(signature: Bytes, message: Bytes, publicKey: Bytes): boolean {
+    return this.valid.has(cacheKey(signature, message, publicKey));
+  }
+
+  /** Records a signature verified valid elsewhere (e.g. on a worker thread running the same backend). */
+  addVerified(signature: Bytes, message: Bytes, publicKey: Bytes): void {
+    if (this.valid.size >= this.maxEntries) this.evictOldest();
+    this.valid.add(cacheKey(signature, message, publicKey));
+  }
+
   /**
    * Whether all inputs of the transaction with this wtxid were verified before. Sound because an outpoint
    * always names the same output (the txid commits to it), so a witness valid once is valid on any branch.

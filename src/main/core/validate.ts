@@ -2,7 +2,7 @@
 
 import type { Block } from './block.ts';
 import { findWitnessCommitment, witnessCommitment } from './block.ts';
-import { bytesToHexReversed, equalBytes } from './bytes.ts';
+import { bytesToHexReversed, equalBytes, type Bytes } from './bytes.ts';
 import { RuleError } from './errors.ts';
 import type { BlockHeader } from './header.ts';
 import { blockSubsidy, type NetworkParams } from './params.ts';
@@ -169,15 +169,21 @@ export function checkTxInputs(tx: Transaction, view: CoinView, spendHeight: numb
   return { coins, fee };
 }
 
+/** One Schnorr verification an input needs: signature (64 bytes), BIP-341 sighash, x-only output key. */
+export interface SignatureCheck {
+  readonly signature: Bytes;
+  readonly message: Bytes;
+  readonly publicKey: Bytes;
+}
+
 /**
- * Verifies every input's witness: Forklab validates taproot key-path spends (BIP-341) with BIP-340 signatures.
- * Other spend kinds (legacy scripts, segwit v0, taproot script path) are rejected, not silently accepted.
+ * The signature checks of a transaction's inputs, after checking each witness's shape: Forklab validates
+ * taproot key-path spends (BIP-341) with BIP-340 signatures. Other spend kinds (legacy scripts, segwit v0,
+ * taproot script path) are rejected, not silently accepted. Throws RuleError.
  */
-export function verifyTxScripts(tx: Transaction, coins: readonly TxOut[], checker: SignatureChecker): void {
-  const wtxid = bytesToHexReversed(tx.wtxid);
-  if (checker.hasValidScripts(wtxid)) return;
+export function taprootSignatureChecks(tx: Transaction, coins: readonly TxOut[]): SignatureCheck[] {
   const hasher = new TaprootSigHasher(tx, coins);
-  tx.inputs.forEach((input, index) => {
+  return tx.inputs.map((input, index) => {
     const coin = coins[index]!;
     const info = classifyScript(coin.scriptPubKey);
     if (info.type !== 'p2tr' || !info.program) {
@@ -200,10 +206,42 @@ export function verifyTxScripts(tx: Transaction, coins: readonly TxOut[], checke
     } else if (sig.length !== 64) {
       throw new RuleError('bad-schnorr-sig', `input ${index}: signature is ${sig.length} bytes`);
     }
-    const msg = hasher.sighash(index, hashType, annex);
-    if (!checker.verify(sig.subarray(0, 64), msg, info.program)) throw new RuleError('bad-schnorr-sig', `input ${index}: invalid Schnorr signature`);
+    return { signature: sig.subarray(0, 64), message: hasher.sighash(index, hashType, annex), publicKey: info.program };
+  });
+}
+
+/** Verifies every input's witness (taprootSignatureChecks, then each signature through the shared checker). */
+export function verifyTxScripts(tx: Transaction, coins: readonly TxOut[], checker: SignatureChecker): void {
+  const wtxid = bytesToHexReversed(tx.wtxid);
+  if (checker.hasValidScripts(wtxid)) return;
+  taprootSignatureChecks(tx, coins).forEach((c, index) => {
+    if (!checker.verify(c.signature, c.message, c.publicKey)) throw new RuleError('bad-schnorr-sig', `input ${index}: invalid Schnorr signature`);
   });
   checker.addValidScripts(wtxid);
+}
+
+/**
+ * The signature checks a block will need that the checker has not seen, for transactions whose coins are in
+ * `view` or created earlier in the block. Transactions that would fail for other reasons are left out: this
+ * only prepares work (e.g. for verification on other threads); connectBlock still decides.
+ */
+export function pendingSignatureChecks(block: Block, view: CoinView, checker: SignatureChecker): SignatureCheck[] {
+  const overlay = new CoinOverlay(view);
+  const out: SignatureCheck[] = [];
+  for (const tx of block.txs) {
+    if (!tx.isCoinbase() && !checker.hasValidScripts(bytesToHexReversed(tx.wtxid))) {
+      const coins = tx.inputs.map((i) => overlay.getCoin(outpointKey(i.prevout)));
+      if (coins.every((c) => c !== undefined)) {
+        try {
+          for (const c of taprootSignatureChecks(tx, coins as Coin[])) if (!checker.isKnownValid(c.signature, c.message, c.publicKey)) out.push(c);
+        } catch (e) {
+          if (!(e instanceof RuleError)) throw e;
+        }
+      }
+    }
+    tx.outputs.forEach((o, vout) => overlay.addCoin(outpointKey({ txid: tx.txid, vout }), { value: o.value, scriptPubKey: o.scriptPubKey, height: 0, coinbase: false }));
+  }
+  return out;
 }
 
 /**

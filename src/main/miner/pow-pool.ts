@@ -47,7 +47,7 @@ function powWorkerUrl(): URL {
  * The parent's Node options for the workers (loaders such as tsx's, --experimental-strip-types on older
  * Node 22), minus --input-type, which a worker rejects (it belongs to `node --input-type=module -e ...`).
  */
-function workerExecArgv(): string[] {
+export function workerExecArgv(): string[] {
   const out: string[] = [];
   const args = process.execArgv;
   for (let i = 0; i < args.length; i++) {

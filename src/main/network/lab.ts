@@ -1,6 +1,7 @@
 // The default lab network: honest nodes and one attacker node, with miners by hash-power share, in virtual or real time.
 
 import { InputError } from '../core/errors.ts';
+import { VerifyPool } from '../crypto/verify-pool.ts';
 import { FORKLAB, FORKLAB_SIM, type NetworkParams } from '../core/params.ts';
 import type { Node } from '../node/node.ts';
 import { TrafficGenerator, type TrafficOptions } from '../node/traffic.ts';
@@ -54,7 +55,7 @@ export class Lab {
     if (!(q >= 0 && q < 1)) throw new InputError('bad-q', `attacker share: expected a number in [0, 1), got ${q}`);
     const params = o.params ?? (o.mode === 'virtual' ? FORKLAB_SIM : FORKLAB);
     const scheduler: Scheduler = o.mode === 'virtual' ? new VirtualScheduler(params.genesis.header.time * 1000 + 3_600_000) : new RealScheduler();
-    const testnet = new Testnet({ params, scheduler, seed: o.seed, ...(o.banThreshold !== undefined ? { banThreshold: o.banThreshold } : {}) });
+    const testnet = new Testnet({ params, scheduler, seed: o.seed, ...(o.banThreshold !== undefined ? { banThreshold: o.banThreshold } : {}), ...(o.mode === 'real' ? { verifyPool: new VerifyPool({ threads: 1 }) } : {}) });
     const ids = Array.from({ length: honest }, (_, i) => `h${i}`);
     for (const id of ids) testnet.addNode(id);
     testnet.addNode(ATTACKER);
@@ -79,7 +80,7 @@ export class Lab {
   static custom(o: { mode: LabMode; seed: number | string; params?: NetworkParams; nodes: { id: string; share: number }[]; threads?: number; banThreshold?: number; realMiners?: LabOptions['realMiners'] }): Lab {
     const params = o.params ?? (o.mode === 'virtual' ? FORKLAB_SIM : FORKLAB);
     const scheduler: Scheduler = o.mode === 'virtual' ? new VirtualScheduler(params.genesis.header.time * 1000 + 3_600_000) : new RealScheduler();
-    const testnet = new Testnet({ params, scheduler, seed: o.seed, ...(o.banThreshold !== undefined ? { banThreshold: o.banThreshold } : {}) });
+    const testnet = new Testnet({ params, scheduler, seed: o.seed, ...(o.banThreshold !== undefined ? { banThreshold: o.banThreshold } : {}), ...(o.mode === 'real' ? { verifyPool: new VerifyPool({ threads: 1 }) } : {}) });
     for (const n of o.nodes) testnet.addNode(n.id);
     let miners: MinerSet;
     if (o.mode === 'virtual') miners = new VirtualMiners(testnet);
@@ -153,6 +154,7 @@ export class Lab {
   async close(): Promise<void> {
     this.traffic?.stop();
     await this.miners.stop();
+    await this.testnet.verifyPool?.close();
     if (this.scheduler instanceof RealScheduler) this.scheduler.clearAll();
   }
 }

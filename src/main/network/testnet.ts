@@ -6,6 +6,7 @@ import { Rng } from '../core/rng.ts';
 import { SignatureChecker } from '../core/signatures.ts';
 import { Wallet } from '../core/wallet.ts';
 import { wasmSchnorr } from '../crypto/fast-schnorr.ts';
+import type { VerifyPool } from '../crypto/verify-pool.ts';
 import { Node } from '../node/node.ts';
 import { Network, type LinkOptions } from './network.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -17,6 +18,8 @@ export interface TestnetOptions {
   /** Shared by every node: a signature verified once is not verified again anywhere. */
   checker?: SignatureChecker;
   banThreshold?: number;
+  /** Shared by every node for large blocks (real time only: virtual runs stay on one thread, deterministic). */
+  verifyPool?: VerifyPool;
 }
 
 export interface TipView {
@@ -36,6 +39,7 @@ export class Testnet {
   readonly seed: string;
   private readonly nodes = new Map<string, Node>();
   private readonly banThreshold: number | undefined;
+  readonly verifyPool: VerifyPool | undefined;
 
   constructor(o: TestnetOptions) {
     this.params = o.params;
@@ -45,13 +49,14 @@ export class Testnet {
     this.network = new Network(o.scheduler, this.rng.fork('network'));
     this.checker = o.checker ?? new SignatureChecker(wasmSchnorr);
     this.banThreshold = o.banThreshold;
+    this.verifyPool = o.verifyPool;
   }
 
   /** Adds a node with a wallet named after it (keys derived from the seed, so runs replay). */
   addNode(id: string): Node {
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new InputError('bad-node-id', `node id: expected 1-32 letters, digits, - or _, got ${JSON.stringify(id)}`);
     if (this.nodes.has(id)) throw new InputError('duplicate-node', `node ${id} already exists`);
-    const node = new Node({ id, params: this.params, network: this.network, checker: this.checker, ...(this.banThreshold !== undefined ? { banThreshold: this.banThreshold } : {}) });
+    const node = new Node({ id, params: this.params, network: this.network, checker: this.checker, ...(this.banThreshold !== undefined ? { banThreshold: this.banThreshold } : {}), ...(this.verifyPool ? { verifyPool: this.verifyPool } : {}) });
     node.wallets.set(id, Wallet.fromLabel(this.params, `${this.seed}/${id}`, wasmSchnorr));
     this.nodes.set(id, node);
     this.network.add(node);

@@ -10,6 +10,7 @@ import type { NetworkParams } from '../core/params.ts';
 import type { SignatureChecker } from '../core/signatures.ts';
 import type { Transaction } from '../core/tx.ts';
 import type { Wallet } from '../core/wallet.ts';
+import { preverifyBlock, type VerifyPool } from '../crypto/verify-pool.ts';
 import { MAX_HEADERS, type InvItem, type Message } from '../network/messages.ts';
 import type { Endpoint, Network } from '../network/network.ts';
 
@@ -44,7 +45,12 @@ export interface NodeOptions {
   /** Misbehaviour score at which a peer is disconnected. */
   banThreshold?: number;
   minRelayFeeRate?: number;
+  /** Verifies large blocks' signatures on worker threads before connecting them (real time only). */
+  verifyPool?: VerifyPool;
 }
+
+/** Blocks with at least this many signatures to check are pre-verified on the pool. */
+const PREVERIFY_MIN_CHECKS = 32;
 
 export class Node implements Endpoint {
   readonly id: string;
@@ -62,8 +68,12 @@ export class Node implements Endpoint {
   /** Peers that answered notfound for a block: not asked for it again. */
   private readonly notFound = new Map<string, Set<string>>();
   private isRunning = true;
+  private readonly verifyPool: VerifyPool | undefined;
+  /** Messages that arrived while a block's signatures were being verified on the pool, in order. */
+  private backlog: [string, Message][] | null = null;
 
   constructor(o: NodeOptions) {
+    this.verifyPool = o.verifyPool;
     this.id = o.id;
     this.network = o.network;
     this.banThreshold = o.banThreshold ?? 100;
@@ -161,6 +171,28 @@ export class Node implements Endpoint {
   // ---- messages ----
 
   receive(from: string, m: Message): void {
+    if (!this.isRunning) return;
+    if (this.backlog) {
+      this.backlog.push([from, m]);
+      return;
+    }
+    if (m.type === 'block' && this.verifyPool && m.block.txs.length > PREVERIFY_MIN_CHECKS && !this.chain.getEntry(m.block.id)?.hasData) {
+      // Verify the signatures on worker threads first; everything else waits so messages keep their order.
+      this.backlog = [];
+      preverifyBlock(m.block, this.chain.utxo, this.chain.checker, this.verifyPool, PREVERIFY_MIN_CHECKS)
+        .catch(() => 0) // the block is then verified in-thread, as without a pool
+        .finally(() => {
+          this.handle(from, m);
+          const queued = this.backlog ?? [];
+          this.backlog = null;
+          for (const [f, x] of queued) this.receive(f, x);
+        });
+      return;
+    }
+    this.handle(from, m);
+  }
+
+  private handle(from: string, m: Message): void {
     if (!this.isRunning) return;
     const peer = this.peers.get(from);
     if (!peer) return; // not (or no longer) connected: ignore
