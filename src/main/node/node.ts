@@ -59,6 +59,8 @@ export class Node implements Endpoint {
   readonly events = new Emitter<NodeEvents>();
   readonly wallets = new Map<string, Wallet>();
   readonly network: Network;
+  /** Transactions this node refused, newest last (blocks' rejections are in chain.rejections). */
+  readonly txRejections: { txid: string; code: string; reason: string; source: string }[] = [];
   /** Peers banned for misbehaviour, with the code that tipped the score. */
   readonly banned = new Map<string, string>();
   private readonly peers = new Map<string, PeerState>();
@@ -366,6 +368,8 @@ export class Node implements Endpoint {
       this.mempool.accept(tx);
     } catch (e) {
       if (!(e instanceof RuleError)) throw e;
+      this.txRejections.push({ txid: tx.id, code: e.code, reason: e.message, source: peer.id });
+      if (this.txRejections.length > 500) this.txRejections.shift();
       if (e.punishable && isConsensusTxCode(e.code)) this.misbehave(peer, INVALID_TX_SCORE, e.code);
       return;
     }
