@@ -3,6 +3,7 @@
 import { benchPow, benchPowPool } from './pow.ts';
 import { benchEventLoop, benchHashRate } from './realtime.ts';
 import { benchSimDoubleSpend } from './sim.ts';
+import { benchVirtualNetwork } from './network.ts';
 import { benchReorg, benchValidation } from './validation.ts';
 import type { Figure } from './figure.ts';
 
@@ -16,6 +17,8 @@ log('bench: block validation and signature cache');
 figures.push(...(await benchValidation()));
 log('bench: reorg');
 figures.push(benchReorg());
+log('bench: network in virtual time');
+figures.push(benchVirtualNetwork());
 log('bench: Monte Carlo');
 figures.push(benchSimDoubleSpend());
 log('bench: real-time network');

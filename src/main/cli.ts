@@ -37,7 +37,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals ?? false, strict: true });
   } catch (e) {
-    throw new InputError('bad-flag', `${name}: ${(e as Error).message.split('\n')[0]}`);
+    const first = (e as Error).message.split('\n')[0] ?? '';
+    // A negative number after a flag reads as another flag: say how to write it.
+    const hint = /ambiguous/.test(first) ? ' (for a value starting with -, write --flag=value)' : '';
+    throw new InputError('bad-flag', `${name}: ${first}${hint}`);
   }
   const values = parsed.values as Values;
   if (values.help) {

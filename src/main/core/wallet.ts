@@ -77,6 +77,8 @@ export class Wallet {
   private readonly signer: SchnorrBackend;
   private readonly keys: WalletKey[] = [];
   private readonly byScript = new Map<string, WalletKey>();
+  /** Bytes 2..5 of each own script (the output key's first four bytes): a cheap filter before the map. */
+  private readonly prefixes = new Set<number>();
   /** Index 0 is the primary address; fresh addresses start after it. */
   private nextIndex = 1;
 
@@ -113,6 +115,7 @@ export class Wallet {
       };
       this.keys.push(key);
       this.byScript.set(bytesToHex(scriptPubKey), key);
+      this.prefixes.add(scriptPrefix(scriptPubKey));
     }
   }
 
@@ -134,6 +137,8 @@ export class Wallet {
   }
 
   isMine(scriptPubKey: Bytes): WalletKey | undefined {
+    // Scans of the whole UTXO set call this for every coin: most are rejected without building a hex key.
+    if (scriptPubKey.length !== 34 || !this.prefixes.has(scriptPrefix(scriptPubKey))) return undefined;
     return this.byScript.get(bytesToHex(scriptPubKey));
   }
 
@@ -277,6 +282,10 @@ export interface SpendInput {
   outpoint: OutPoint;
   value: bigint;
   scriptPubKey: Bytes;
+}
+
+function scriptPrefix(script: Bytes): number {
+  return ((script[2]! << 24) | (script[3]! << 16) | (script[4]! << 8) | script[5]!) >>> 0;
 }
 
 function parseKey(key: string): OutPoint {

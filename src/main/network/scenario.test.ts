@@ -52,8 +52,10 @@ describe('scenarios', () => {
     expect(bad({ timeline: [{ action: 'wait', ms: -1 }] })).toThrow(/timeline\.0\.ms/);
   });
 
-  it('an action on an unknown node fails with a clear error', async () => {
-    const s = parseScenario({ name: 'x', network: { nodes: [{ id: 'a', share: 1 }] }, timeline: [{ action: 'stop', node: 'ghost' }] });
-    await expect(runScenario(s, { seed: '1' })).rejects.toThrow(/unknown node "ghost"/);
+  it('an action on an unknown node is refused before the scenario runs; nodes added on the way count', () => {
+    const file = (timeline: unknown[]) => ({ name: 'x', network: { nodes: [{ id: 'a', share: 1 }] }, timeline });
+    expect(() => parseScenario(file([{ action: 'stop', node: 'ghost' }]))).toThrow(/timeline\.0 \(stop\): unknown node "ghost"/);
+    expect(() => parseScenario(file([{ action: 'add-node', id: 'b', connect: ['a'] }, { action: 'stop', node: 'b' }]))).not.toThrow();
+    expect(() => parseScenario(file([{ action: 'remove-node', node: 'a' }, { action: 'start', node: 'a' }]))).toThrow(/timeline\.1/);
   });
 });

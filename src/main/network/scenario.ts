@@ -77,6 +77,22 @@ export function parseScenario(raw: unknown): Scenario {
   const total = s.network.nodes.reduce((sum, n) => sum + n.share, 0);
   if (total > 1 + 1e-9) throw new InputError('bad-scenario', `scenario: network.nodes: shares add up to ${total}, expected at most 1`);
   for (const l of s.network.links) for (const id of [l.a, l.b]) if (!ids.has(id)) throw new InputError('bad-scenario', `scenario: network.links: unknown node ${id}`);
+  // Every node an action names must exist at that point of the timeline: refuse the file before anything runs.
+  const live = new Set(ids);
+  s.timeline.forEach((a, step) => {
+    const named: string[] = [];
+    if ('node' in a && a.node !== undefined) named.push(a.node);
+    if (a.action === 'pay') named.push(a.from, a.to);
+    if (a.action === 'partition') named.push(...a.groups.flat());
+    if (a.action === 'add-node') named.push(...a.connect);
+    if (a.action === 'wait-for' && typeof a.condition === 'object' && a.condition.node !== undefined) named.push(a.condition.node);
+    for (const id of named) if (!live.has(id)) throw new InputError('bad-scenario', `scenario: timeline.${step} (${a.action}): unknown node ${JSON.stringify(id)}`);
+    if (a.action === 'add-node') {
+      if (live.has(a.id)) throw new InputError('bad-scenario', `scenario: timeline.${step} (add-node): node ${a.id} already exists`);
+      live.add(a.id);
+    }
+    if (a.action === 'remove-node') live.delete(a.node);
+  });
   return s;
 }
 
