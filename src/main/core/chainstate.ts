@@ -98,6 +98,8 @@ export class Chainstate {
   private readonly active: BlockEntry[] = [];
   /** Entries with data whose ancestors all have data, not invalid, with at least the tip's work. */
   private readonly candidates = new Set<BlockEntry>();
+  /** Entries without children: the tips of all branches. */
+  private readonly leaves = new Set<BlockEntry>();
   /** Blocks whose parent is unknown, by parent id. */
   private readonly orphans = new Map<string, { block: Block; source?: string }[]>();
   private orphanCount = 0;
@@ -130,6 +132,7 @@ export class Chainstate {
     this.blocks.set(genesis.id, g);
     this.active.push(genesis);
     this.candidates.add(genesis);
+    this.leaves.add(genesis);
   }
 
   // ---- queries ----
@@ -174,7 +177,7 @@ export class Chainstate {
 
   /** Leaves of the block tree: the active tip and the tip of every side branch. */
   tips(): BlockEntry[] {
-    return [...this.entries.values()].filter((e) => e.children.length === 0);
+    return [...this.leaves];
   }
 
   getCoin(key: string): Coin | undefined {
@@ -352,6 +355,8 @@ export class Chainstate {
     };
     this.entries.set(entry.id, entry);
     parent.children.push(entry);
+    this.leaves.delete(parent);
+    this.leaves.add(entry);
     return entry;
   }
 
