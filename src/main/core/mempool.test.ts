@@ -122,3 +122,28 @@ describe('mempool', () => {
     expect(pool.doubleSpends.map((d) => [d.txid, d.conflictingTxid])).toEqual([[mine.id, theirs.id]]);
   });
 });
+
+describe('mempool after a reorg that removes a parent', () => {
+  it('drops a child whose parent was double-spent away, with the double spend recorded', () => {
+    const { t, pool, last } = setup();
+    //   last -> b1(parent) -> (tip), child of parent in the mempool
+    //       \-> c1(conflict with parent) -> c2
+    const parent = t.spendCoinbase('m1', { fee: 1000n });
+    const child = t.spend([{ txid: parent.txid, vout: 0 }], { fee: 1000n });
+    const conflict = t.spendCoinbase('m1', { fee: 5000n });
+    t.block('b1', last, { txs: [parent] });
+    t.accept('b1');
+    pool.accept(child);
+    expect(pool.has(child.id)).toBe(true);
+    t.block('c1', last, { txs: [conflict] });
+    t.block('c2', 'c1');
+    t.accept('c1');
+    t.accept('c2');
+    expect(pool.has(child.id)).toBe(false);
+    expect(pool.has(parent.id)).toBe(false);
+    expect(pool.doubleSpends.map((d) => d.txid)).toContain(parent.id);
+    // Whatever is left in the pool is spendable on the new tip: a template built from it connects.
+    t.block('next', 'c2', { txs: pool.blockTemplate(EASY.maxBlockWeight).txs });
+    t.accept('next');
+  });
+});

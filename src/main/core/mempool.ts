@@ -329,6 +329,30 @@ export class Mempool {
         if (!(e instanceof RuleError)) throw e;
       }
     }
+    this.removeUnspendable(winnerOf);
+  }
+
+  /**
+   * After a reorg, a transaction already in the pool may have lost an input: its parent left the chain, the new
+   * chain spent the coin, or a coinbase it spends is no longer mature. Such transactions leave the pool with
+   * their descendants (as Bitcoin Core's removeForReorg); coins the new chain spent are recorded as double spends.
+   */
+  private removeUnspendable(winnerOf: Map<string, { txid: string; blockId: string }>): void {
+    const spendHeight = this.chain.height + 1;
+    for (const entry of [...this.entries.values()]) {
+      if (!this.entries.has(entry.txid)) continue; // removed with an ancestor
+      for (const input of entry.tx.inputs) {
+        const key = outpointKey(input.prevout);
+        const coin = this.chain.getCoin(key);
+        const fromPool = !coin && this.entries.has(key.slice(0, key.lastIndexOf(':')));
+        const immature = coin?.coinbase === true && spendHeight - coin.height < this.chain.params.coinbaseMaturity;
+        if ((coin && !immature) || fromPool) continue;
+        const winner = winnerOf.get(key);
+        if (winner && winner.txid !== entry.txid) this.recordDoubleSpend(entry.tx, winner.txid, [key], winner.blockId);
+        this.remove(entry.txid, winner ? 'conflict' : 'reorg');
+        break;
+      }
+    }
   }
 
   private recordDoubleSpend(loser: Transaction, winner: string, outpoints: string[], blockId: string | null): void {
