@@ -4,6 +4,7 @@ import { benchPow, benchPowPool } from './pow.ts';
 import { benchEventLoop, benchHashRate } from './realtime.ts';
 import { benchSimDoubleSpend } from './sim.ts';
 import { benchVirtualNetwork } from './network.ts';
+import { benchIngest } from './indexer.ts';
 import { benchReorg, benchValidation } from './validation.ts';
 import type { Figure } from './figure.ts';
 
@@ -19,6 +20,8 @@ log('bench: reorg');
 figures.push(benchReorg());
 log('bench: network in virtual time');
 figures.push(benchVirtualNetwork());
+log('bench: explorer index ingest');
+figures.push(benchIngest());
 log('bench: Monte Carlo');
 figures.push(benchSimDoubleSpend());
 log('bench: real-time network');

@@ -1,0 +1,582 @@
+// Ingest: folds chain and mempool events of many nodes ("views") into the SQLite explorer index, in batched transactions.
+
+import type Database from 'better-sqlite3';
+import { addressFromScript, type AddressPrefixes } from '../core/address.ts';
+import type { Block } from '../core/block.ts';
+import { bytesToHexReversed, type Bytes } from '../core/bytes.ts';
+import type { BlockEntry, Chainstate } from '../core/chainstate.ts';
+import type { DoubleSpend, Mempool } from '../core/mempool.ts';
+import { classifyScript } from '../core/script.ts';
+import type { BlockUndo } from '../core/validate.ts';
+import { ExplorerQueries } from './queries.ts';
+import { migrate } from './schema.ts';
+
+type Db = Database.Database;
+type Statement = Database.Statement;
+
+export type EventKind = 'reorg' | 'rejected' | 'double-spend';
+
+/** What a reorg event stores: the diff between the chain a view left and the one it joined. */
+export interface ReorgPayload {
+  depth: number;
+  fork: { hash: string; height: number };
+  /** Detached blocks, old tip first. */
+  detached: string[];
+  /** Attached blocks, lowest first. */
+  attached: string[];
+  /** Transactions of detached blocks that are back in the view's mempool (null when no mempool is attached). */
+  returnedToMempool: string[] | null;
+  /** Transactions of detached blocks that lost a coin to a different transaction of the attached blocks. */
+  doubleSpent: string[];
+}
+
+export interface RejectedPayload {
+  hash: string;
+  code: string;
+  reason: string;
+  source: string | null;
+}
+
+export interface DoubleSpendPayload {
+  txid: string;
+  conflictingTxid: string;
+  outpoints: string[];
+  block: string | null;
+}
+
+/** What the index reads from a node's chain: its events, and public getters for the blocks they report. */
+export type ChainSource = Pick<Chainstate, 'events' | 'params' | 'height' | 'entryAtHeight' | 'isInActiveChain' | 'tips' | 'getBlock' | 'getUndo' | 'getEntry'>;
+
+/** What the index reads from a node's mempool. */
+export type MempoolSource = Pick<Mempool, 'events' | 'has'>;
+
+export interface ExplorerIndexOptions {
+  /**
+   * Runs one flush step later. Default: setImmediate. Tests pass `() => {}` and call flush() themselves so
+   * that what is committed depends only on the events, not on the event loop.
+   */
+  schedule?: (run: () => void) => void;
+  /** Milliseconds stamped on event rows (reorgs, rejections, double spends). Default: Date.now. */
+  now?: () => number;
+  /** A transaction ends at the first consistent point after this many indexed transactions (a few ms of work). Default 100. */
+  maxTxsPerTransaction?: number;
+  /** Txid and address ids kept in memory for input and output linking. Default 200,000 each. */
+  cacheSize?: number;
+}
+
+interface View {
+  readonly id: number;
+  readonly name: string;
+  /** Between the first connect/disconnect of a chain switch and its tipChanged. */
+  switching: boolean;
+}
+
+/**
+ * One queued change. `boundary` marks a point at which no view is half-way through a chain switch (between
+ * its first blockDisconnected/blockConnected and its tipChanged): a transaction may only end there. It is
+ * computed when the op is queued, because listeners run nested (a mempool double spend is reported from
+ * inside blockConnected).
+ */
+type OpBody =
+  | { kind: 'store'; view: View; entry: BlockEntry; block: Block | undefined; undo: BlockUndo | undefined; prefixes: AddressPrefixes }
+  | { kind: 'connect' | 'disconnect' | 'tip'; view: View; entry: BlockEntry }
+  | { kind: 'status'; view: View; entry: BlockEntry; status: 'stale' | 'invalid'; code: string | null }
+  | { kind: 'reset'; view: View }
+  | { kind: 'event'; view: View; type: EventKind; time: number; payload: ReorgPayload | RejectedPayload | DoubleSpendPayload };
+type Op = OpBody & { boundary: boolean };
+
+interface BlockRow {
+  id: number;
+  hasData: boolean;
+}
+
+/** A display-order hash as the BLOB the index stores. */
+function displayBlob(internal: Bytes): Uint8Array {
+  return Uint8Array.from(internal).reverse();
+}
+
+/** A Map that forgets its oldest tenth when it grows past `limit`. */
+class BoundedCache<V> {
+  private readonly map = new Map<string, V>();
+  private readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: V): void {
+    this.map.set(key, value);
+    if (this.map.size > this.limit) {
+      let drop = Math.ceil(this.limit / 10);
+      for (const k of this.map.keys()) {
+        if (drop-- <= 0) break;
+        this.map.delete(k);
+      }
+    }
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/**
+ * The explorer index. Every block any attached node reports is stored once (blocks are immutable); per
+ * view it keeps the best chain by height, the tip pointer and each seen block's status. It learns only from
+ * chain and mempool events, plus the public getters getBlock/getUndo/getEntry for the block just reported.
+ * Events are queued and written in transactions that end only at consistent points, so the index rows and
+ * each view's tip pointer always change together.
+ */
+export class ExplorerIndex {
+  readonly db: Db;
+  readonly queries: ExplorerQueries;
+  private readonly schedule: (run: () => void) => void;
+  private readonly now: () => number;
+  private readonly maxTxs: number;
+  private queue: Op[] = [];
+  private head = 0;
+  private scheduled = false;
+  /** Views half-way through a chain switch. */
+  private switching = 0;
+  private closed = false;
+  private readonly views = new Map<string, View>();
+  private readonly blockIds = new Map<string, BlockRow>();
+  private readonly txidIds: BoundedCache<number>;
+  private readonly addressIds: BoundedCache<number>;
+  private nextTxRow = 1;
+  private nextInputRow = 1;
+  private nextOutputRow = 1;
+  private readonly stmt: Record<
+    | 'blockByHash' | 'insertBlock' | 'fillBlock' | 'txidByBlob' | 'insertTxid' | 'insertTx' | 'insertInput' | 'insertOutput'
+    | 'addressByText' | 'insertAddress' | 'prevValue' | 'setViewBlock' | 'unsetViewBlock' | 'trimViewBlocks' | 'setStatus'
+    | 'addStatus' | 'hasStatus' | 'setTip' | 'insertEvent' | 'clearViewBlocks' | 'demoteActive',
+    Statement
+  >;
+
+  constructor(db: Db, o: ExplorerIndexOptions = {}) {
+    migrate(db);
+    this.db = db;
+    this.schedule = o.schedule ?? ((run) => void setImmediate(run));
+    this.now = o.now ?? Date.now;
+    this.maxTxs = o.maxTxsPerTransaction ?? 100;
+    this.txidIds = new BoundedCache(o.cacheSize ?? 200_000);
+    this.addressIds = new BoundedCache(o.cacheSize ?? 200_000);
+    const p = (sql: string): Statement => db.prepare(sql);
+    this.stmt = {
+      blockByHash: p('SELECT id, has_data AS hasData FROM blocks WHERE hash = ?'),
+      insertBlock: p(`INSERT INTO blocks (hash, prev_id, height, version, merkle_root, time, bits, nonce, chain_work, has_data, size, weight, tx_count, raw)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      fillBlock: p('UPDATE blocks SET has_data = 1, size = ?, weight = ?, tx_count = ?, raw = ? WHERE id = ?'),
+      txidByBlob: p('SELECT id FROM txids WHERE txid = ?').pluck(),
+      insertTxid: p('INSERT INTO txids (txid) VALUES (?)'),
+      insertTx: p(`INSERT INTO txs (id, txid_id, block_id, position, size, vsize, weight, fee, is_coinbase, first_input_id, input_count, first_output_id, output_count)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertInput: p('INSERT INTO inputs (id, tx_id, vin, prev_txid_id, prev_vout, sequence) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertOutput: p('INSERT INTO outputs (id, tx_id, vout, value, script, type, address_id) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      addressByText: p('SELECT id FROM addresses WHERE address = ?').pluck(),
+      insertAddress: p('INSERT INTO addresses (address) VALUES (?)'),
+      prevValue: p('SELECT o.value FROM txs t JOIN outputs o ON o.id = t.first_output_id + ? WHERE t.txid_id = ? AND t.output_count > ? LIMIT 1')
+        .pluck()
+        .safeIntegers(true),
+      setViewBlock: p('INSERT OR REPLACE INTO view_blocks (view_id, height, block_id) VALUES (?, ?, ?)'),
+      unsetViewBlock: p('DELETE FROM view_blocks WHERE view_id = ? AND height = ? AND block_id = ?'),
+      trimViewBlocks: p('DELETE FROM view_blocks WHERE view_id = ? AND height > ?'),
+      setStatus: p(`INSERT INTO block_status (view_id, block_id, status, code) VALUES (?, ?, ?, ?)
+        ON CONFLICT (view_id, block_id) DO UPDATE SET status = excluded.status, code = excluded.code`),
+      addStatus: p("INSERT OR IGNORE INTO block_status (view_id, block_id, status, code) VALUES (?, ?, 'headers-only', NULL)"),
+      hasStatus: p('SELECT 1 FROM block_status WHERE view_id = ? AND block_id = ?').pluck(),
+      setTip: p('UPDATE views SET tip_block_id = ? WHERE id = ?'),
+      insertEvent: p('INSERT INTO events (view_id, time, kind, payload) VALUES (?, ?, ?, ?)'),
+      clearViewBlocks: p('DELETE FROM view_blocks WHERE view_id = ?'),
+      demoteActive: p("UPDATE block_status SET status = 'stale' WHERE view_id = ? AND status = 'active'"),
+    };
+    this.loadCounters();
+    this.queries = new ExplorerQueries(db);
+  }
+
+  /**
+   * Follows one node as the view `viewName`: first catches up with its chain as it stands (active chain, then
+   * side branches), then folds in its events. Returns the function that stops following.
+   */
+  attach(viewName: string, chain: ChainSource, mempool?: MempoolSource): () => void {
+    if (this.closed) throw new Error('ExplorerIndex: attach after close');
+    const view = this.viewFor(viewName);
+    const prefixes: AddressPrefixes = chain.params;
+    this.catchUp(view, chain, prefixes);
+    const offs = [
+      chain.events.on('blockConnected', ({ entry, block }) => {
+        this.push({ kind: 'store', view, entry, block, undo: chain.getUndo(entry.id), prefixes});
+        this.push({ kind: 'connect', view, entry});
+      }),
+      chain.events.on('blockDisconnected', ({ entry }) => this.push({ kind: 'disconnect', view, entry})),
+      chain.events.on('tipChanged', ({ tip }) => this.push({ kind: 'tip', view, entry: tip})),
+      chain.events.on('blockAccepted', ({ entry, block, status }) => {
+        if (status === 'connected') return; // stored by blockConnected
+        this.push({ kind: 'store', view, entry, block, undo: undefined, prefixes});
+        this.push({ kind: 'status', view, entry, status: 'stale', code: null});
+      }),
+      chain.events.on('reorg', (r) => {
+        const payload = reorgPayload(r, chain, mempool);
+        this.push({ kind: 'event', view, type: 'reorg', time: this.now(), payload});
+      }),
+      chain.events.on('blockRejected', ({ id, code, reason, source }) => {
+        const entry = chain.getEntry(id);
+        if (entry) {
+          this.push({ kind: 'store', view, entry, block: chain.getBlock(id), undo: undefined, prefixes});
+          this.push({ kind: 'status', view, entry, status: 'invalid', code});
+          // markInvalid also condemns every descendant the node knows.
+          const stack = [...entry.children];
+          while (stack.length > 0) {
+            const e = stack.pop()!;
+            this.push({ kind: 'store', view, entry: e, block: undefined, undo: undefined, prefixes});
+            this.push({ kind: 'status', view, entry: e, status: 'invalid', code: e.invalid ?? 'bad-prevblk'});
+            stack.push(...e.children);
+          }
+        }
+        const payload: RejectedPayload = { hash: id, code, reason, source: source ?? null };
+        this.push({ kind: 'event', view, type: 'rejected', time: this.now(), payload});
+      }),
+    ];
+    if (mempool) {
+      offs.push(
+        mempool.events.on('doubleSpend', (d: DoubleSpend) => {
+          const payload: DoubleSpendPayload = { txid: d.txid, conflictingTxid: d.conflictingTxid, outpoints: d.outpoints, block: d.blockId };
+          this.push({ kind: 'event', view, type: 'double-spend', time: this.now(), payload});
+        }),
+      );
+    }
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  /** Number of queued changes not yet committed. */
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Writes everything queued, in as many transactions as the chunk size asks for. */
+  flush(): void {
+    while (this.pending > 0) this.flushChunk();
+  }
+
+  /** Flushes and stops; the database stays open (its owner closes it). */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+  }
+
+  // ---- queueing ----
+
+  private push(input: OpBody): void {
+    if (this.closed) return;
+    if (input.kind === 'connect' || input.kind === 'disconnect') {
+      if (!input.view.switching) this.switching++;
+      input.view.switching = true;
+    } else if (input.kind === 'tip' && input.view.switching) {
+      input.view.switching = false;
+      this.switching--;
+    }
+    this.queue.push({ ...input, boundary: this.switching === 0 });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.schedule(() => this.step());
+    }
+  }
+
+  /** A scheduled step: one transaction, then yield to the event loop if more is queued. */
+  private step(): void {
+    this.scheduled = false;
+    if (this.closed || this.pending === 0) return;
+    this.flushChunk();
+    if (this.pending > 0 && !this.scheduled) {
+      this.scheduled = true;
+      this.schedule(() => this.step());
+    }
+  }
+
+  /** Commits ops from the head of the queue up to the first boundary after maxTxs transactions (or all). */
+  private flushChunk(): void {
+    const q = this.queue;
+    let end = this.head;
+    let txs = 0;
+    while (end < q.length) {
+      const op = q[end++]!;
+      if (op.kind === 'store' && op.block) txs += op.block.txs.length;
+      if (op.boundary && txs >= this.maxTxs) break;
+    }
+    const start = this.head;
+    try {
+      this.db.transaction(() => {
+        for (let i = start; i < end; i++) this.apply(q[i]!);
+      })();
+    } catch (e) {
+      // The transaction rolled back: forget ids it may have handed out.
+      this.blockIds.clear();
+      this.txidIds.clear();
+      this.addressIds.clear();
+      this.loadCounters();
+      throw e;
+    }
+    this.head = end;
+    if (this.head === q.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private loadCounters(): void {
+    const max = (table: string): number => Number(this.db.prepare(`SELECT coalesce(max(id), 0) FROM ${table}`).pluck().get());
+    this.nextTxRow = max('txs') + 1;
+    this.nextInputRow = max('inputs') + 1;
+    this.nextOutputRow = max('outputs') + 1;
+  }
+
+  private viewFor(name: string): View {
+    const known = this.views.get(name);
+    if (known) return known;
+    this.db.prepare('INSERT INTO views (name) VALUES (?) ON CONFLICT (name) DO NOTHING').run(name);
+    const id = Number(this.db.prepare('SELECT id FROM views WHERE name = ?').pluck().get(name));
+    const view = { id, name, switching: false };
+    this.views.set(name, view);
+    return view;
+  }
+
+  /** Queues the chain as it stands: the active chain (with a tip every 500 blocks), then every side branch. */
+  private catchUp(view: View, chain: ChainSource, prefixes: AddressPrefixes): void {
+    this.push({ kind: 'reset', view});
+    for (let h = 0; h <= chain.height; h++) {
+      const entry = chain.entryAtHeight(h)!;
+      this.push({ kind: 'store', view, entry, block: chain.getBlock(entry.id), undo: chain.getUndo(entry.id), prefixes});
+      this.push({ kind: 'connect', view, entry});
+      if (h % 500 === 499 || h === chain.height) this.push({ kind: 'tip', view, entry});
+    }
+    for (const tip of chain.tips()) {
+      const branch: BlockEntry[] = [];
+      for (let e: BlockEntry | null = tip; e && !chain.isInActiveChain(e); e = e.parent) branch.push(e);
+      for (const e of branch.reverse()) {
+        this.push({ kind: 'store', view, entry: e, block: chain.getBlock(e.id), undo: undefined, prefixes});
+        if (e.invalid) this.push({ kind: 'status', view, entry: e, status: 'invalid', code: e.invalid});
+        else if (e.hasData) this.push({ kind: 'status', view, entry: e, status: 'stale', code: null});
+      }
+    }
+  }
+
+  // ---- applying (inside a transaction) ----
+
+  private apply(op: Op): void {
+    const s = this.stmt;
+    switch (op.kind) {
+      case 'store':
+        this.storeBlock(op.view, op.entry, op.block, op.undo, op.prefixes);
+        return;
+      case 'connect': {
+        const id = this.blockId(op.view, op.entry);
+        s.setViewBlock.run(op.view.id, op.entry.height, id);
+        s.setStatus.run(op.view.id, id, 'active', null);
+        return;
+      }
+      case 'disconnect': {
+        const id = this.blockId(op.view, op.entry);
+        s.unsetViewBlock.run(op.view.id, op.entry.height, id);
+        s.setStatus.run(op.view.id, id, 'stale', null);
+        return;
+      }
+      case 'tip': {
+        const id = this.blockId(op.view, op.entry);
+        s.trimViewBlocks.run(op.view.id, op.entry.height);
+        s.setTip.run(id, op.view.id);
+        return;
+      }
+      case 'status':
+        s.setStatus.run(op.view.id, this.blockId(op.view, op.entry), op.status, op.code);
+        return;
+      case 'reset':
+        s.clearViewBlocks.run(op.view.id);
+        s.demoteActive.run(op.view.id);
+        return;
+      case 'event':
+        s.insertEvent.run(op.view.id, Math.round(op.time), op.type, JSON.stringify(op.payload));
+        return;
+    }
+  }
+
+  private lookupBlock(entry: BlockEntry): BlockRow | undefined {
+    const cached = this.blockIds.get(entry.id);
+    if (cached) return cached;
+    const row = this.stmt.blockByHash.get(displayBlob(entry.hash)) as { id: number | bigint; hasData: number | bigint } | undefined;
+    if (!row) return undefined;
+    const r = { id: Number(row.id), hasData: Number(row.hasData) === 1 };
+    this.blockIds.set(entry.id, r);
+    return r;
+  }
+
+  /** The row id of a block the view knows, storing its header (and unknown ancestors' headers) if needed. */
+  private blockId(view: View, entry: BlockEntry): number {
+    return this.storeBlock(view, entry, undefined, undefined, undefined);
+  }
+
+  /**
+   * Stores a block once: its header, and its transactions when `block` is given and the row has none yet.
+   * Ancestors missing from the index (or from the view's statuses) are added as headers first.
+   */
+  private storeBlock(view: View, entry: BlockEntry, block: Block | undefined, undo: BlockUndo | undefined, prefixes: AddressPrefixes | undefined): number {
+    let row = this.lookupBlock(entry);
+    if (row && (row.hasData || !block)) return row.id;
+    let prevId: number | null = null;
+    if (entry.parent) {
+      // Walk up to the first ancestor the index has and the view has a status for; add headers down from there.
+      const missing: BlockEntry[] = [];
+      let e: BlockEntry | null = entry.parent;
+      while (e) {
+        const known = this.lookupBlock(e);
+        if (known && this.stmt.hasStatus.get(view.id, known.id) !== undefined) break;
+        missing.push(e);
+        e = e.parent;
+      }
+      for (let i = missing.length - 1; i >= 0; i--) {
+        const a = missing[i]!;
+        const id = this.lookupBlock(a)?.id ?? this.insertHeader(a, a.parent ? this.lookupBlock(a.parent)!.id : null, null);
+        this.stmt.addStatus.run(view.id, id);
+      }
+      prevId = this.lookupBlock(entry.parent)!.id;
+    }
+    if (!row) {
+      const id = this.insertHeader(entry, prevId, block ?? null);
+      row = { id, hasData: block !== undefined };
+      if (!block) this.stmt.addStatus.run(view.id, id);
+    } else if (block) {
+      this.stmt.fillBlock.run(block.totalSize, block.weight, block.txs.length, block.toBytes(), row.id);
+      row.hasData = true;
+    }
+    if (block) this.insertTransactions(row.id, block, undo, prefixes!);
+    return row.id;
+  }
+
+  private insertHeader(entry: BlockEntry, prevId: number | null, block: Block | null): number {
+    const h = entry.header;
+    const info = this.stmt.insertBlock.run(
+      displayBlob(entry.hash),
+      prevId,
+      entry.height,
+      h.version,
+      displayBlob(h.merkleRoot),
+      h.time,
+      h.bits,
+      h.nonce,
+      entry.chainWork.toString(16),
+      block ? 1 : 0,
+      block ? block.totalSize : null,
+      block ? block.weight : null,
+      block ? block.txs.length : null,
+      block ? block.toBytes() : null,
+    );
+    const id = Number(info.lastInsertRowid);
+    this.blockIds.set(entry.id, { id, hasData: block !== null });
+    return id;
+  }
+
+  private txidId(internal: Bytes): number {
+    const key = Buffer.from(internal.buffer, internal.byteOffset, internal.byteLength).toString('latin1'); // cheaper to hash than hex
+    const cached = this.txidIds.get(key);
+    if (cached !== undefined) return cached;
+    const blob = displayBlob(internal);
+    const found = this.stmt.txidByBlob.get(blob) as number | bigint | undefined;
+    const id = found !== undefined ? Number(found) : Number(this.stmt.insertTxid.run(blob).lastInsertRowid);
+    this.txidIds.set(key, id);
+    return id;
+  }
+
+  private addressId(address: string): number {
+    const cached = this.addressIds.get(address);
+    if (cached !== undefined) return cached;
+    const found = this.stmt.addressByText.get(address) as number | bigint | undefined;
+    const id = found !== undefined ? Number(found) : Number(this.stmt.insertAddress.run(address).lastInsertRowid);
+    this.addressIds.set(address, id);
+    return id;
+  }
+
+  private insertTransactions(blockId: number, block: Block, undo: BlockUndo | undefined, prefixes: AddressPrefixes): void {
+    const s = this.stmt;
+    block.txs.forEach((tx, position) => {
+      const txRow = this.nextTxRow++;
+      const coinbase = position === 0 && tx.isCoinbase();
+      const firstInput = this.nextInputRow;
+      const firstOutput = this.nextOutputRow;
+      this.nextInputRow += tx.inputs.length;
+      this.nextOutputRow += tx.outputs.length;
+      const txidId = this.txidId(tx.txid);
+      let fee: bigint | null = null;
+      if (!coinbase) {
+        const spent = undo?.spent[position - 1];
+        let inValue: bigint | null = 0n;
+        if (spent) for (const c of spent) inValue += c.value;
+        else {
+          for (const input of tx.inputs) {
+            const v = s.prevValue.get(input.prevout.vout, this.txidId(input.prevout.txid), input.prevout.vout) as bigint | undefined;
+            if (v === undefined) {
+              inValue = null;
+              break;
+            }
+            inValue! += v;
+          }
+        }
+        if (inValue !== null) fee = inValue - tx.totalOut();
+      }
+      s.insertTx.run(txRow, txidId, blockId, position, tx.totalSize, tx.vsize, tx.weight, fee, coinbase ? 1 : 0, firstInput, tx.inputs.length, firstOutput, tx.outputs.length);
+      tx.inputs.forEach((input, vin) => {
+        const prevTxid = coinbase ? null : this.txidId(input.prevout.txid);
+        s.insertInput.run(firstInput + vin, txRow, vin, prevTxid, input.prevout.vout, input.sequence);
+      });
+      tx.outputs.forEach((output, vout) => {
+        const script = output.scriptPubKey;
+        const type = classifyScript(script).type;
+        const address = addressFromScript(script, prefixes);
+        s.insertOutput.run(firstOutput + vout, txRow, vout, output.value, script, type, address === null ? null : this.addressId(address));
+      });
+    });
+  }
+}
+
+/** The diff of a reorg, taken when it happens (the mempool has already taken the detached transactions back). */
+function reorgPayload(
+  r: { depth: number; fork: BlockEntry; detached: BlockEntry[]; attached: BlockEntry[] },
+  chain: ChainSource,
+  mempool: MempoolSource | undefined,
+): ReorgPayload {
+  const spentBy = new Map<string, string>();
+  const attachedTxids = new Set<string>();
+  for (const e of r.attached) {
+    for (const tx of chain.getBlock(e.id)?.txs ?? []) {
+      attachedTxids.add(tx.id);
+      if (tx.isCoinbase()) continue;
+      for (const i of tx.inputs) spentBy.set(`${bytesToHexReversed(i.prevout.txid)}:${i.prevout.vout}`, tx.id);
+    }
+  }
+  const returned: string[] = [];
+  const doubleSpent: string[] = [];
+  for (const e of r.detached) {
+    for (const tx of chain.getBlock(e.id)?.txs.slice(1) ?? []) {
+      const txid = tx.id;
+      if (attachedTxids.has(txid)) continue;
+      if (mempool?.has(txid)) returned.push(txid);
+      const lost = tx.inputs.some((i) => {
+        const winner = spentBy.get(`${bytesToHexReversed(i.prevout.txid)}:${i.prevout.vout}`);
+        return winner !== undefined && winner !== txid;
+      });
+      if (lost) doubleSpent.push(txid);
+    }
+  }
+  return {
+    depth: r.depth,
+    fork: { hash: r.fork.id, height: r.fork.height },
+    detached: r.detached.map((e) => e.id),
+    attached: r.attached.map((e) => e.id),
+    returnedToMempool: mempool ? returned : null,
+    doubleSpent,
+  };
+}

@@ -1,0 +1,493 @@
+// Explorer queries over the index, each answered "as view X sees it": blocks, transactions, addresses, tips, reorgs.
+
+import type Database from 'better-sqlite3';
+import { InputError } from '../core/errors.ts';
+import type { ReorgPayload } from './ingest.ts';
+
+type Db = Database.Database;
+type Statement = Database.Statement;
+
+/** A block's status in one view; 'unseen' when another view stored it and this one never reported it. */
+export type BlockStatus = 'active' | 'stale' | 'invalid' | 'headers-only' | 'unseen';
+
+export interface BlockSummary {
+  hash: string;
+  height: number;
+  time: number;
+  /** Null for a block known only by its header. */
+  txCount: number | null;
+  size: number | null;
+  weight: number | null;
+}
+
+export interface BlockInfo extends BlockSummary {
+  prevHash: string | null;
+  merkleRoot: string;
+  version: number;
+  bits: number;
+  nonce: number;
+  /** Cumulative work, hex. */
+  chainWork: string;
+  status: BlockStatus;
+  /** The rule an invalid block broke. */
+  code: string | null;
+  /** In the view's best chain: tip height - height + 1; otherwise -1 (as Bitcoin Core's getblock). */
+  confirmations: number;
+  /** The next block of the view's best chain, when this block is on it. */
+  nextHash: string | null;
+  txids: string[];
+}
+
+export interface TxInput {
+  vin: number;
+  coinbase: boolean;
+  prevTxid: string | null;
+  prevVout: number | null;
+  /** Value and address of the spent output, when the index holds that output. */
+  value: bigint | null;
+  address: string | null;
+  sequence: number;
+}
+
+export interface TxOutput {
+  vout: number;
+  value: bigint;
+  type: string;
+  address: string | null;
+  scriptHex: string;
+  /** The transaction of the view's best chain that spends this output, if any. */
+  spentBy: { txid: string; vin: number; height: number } | null;
+}
+
+export interface TxInfo {
+  txid: string;
+  size: number;
+  vsize: number;
+  weight: number;
+  /** Null for a coinbase, or when the spent outputs are unknown. */
+  fee: bigint | null;
+  isCoinbase: boolean;
+  /** True only when a block of the view's best chain holds the transaction. */
+  confirmed: boolean;
+  /** That block. */
+  block: { hash: string; height: number; position: number } | null;
+  confirmations: number;
+  /** Every stored block holding the transaction, with its status in the view. */
+  blocks: { hash: string; height: number; position: number; status: BlockStatus }[];
+  inputs: TxInput[];
+  outputs: TxOutput[];
+}
+
+export interface AddressUtxo {
+  txid: string;
+  vout: number;
+  value: bigint;
+  height: number;
+}
+
+export interface AddressHistoryItem {
+  txid: string;
+  height: number;
+  position: number;
+  blockHash: string;
+  /** Received minus spent by this transaction for the address. */
+  delta: bigint;
+}
+
+export interface AddressInfo {
+  address: string;
+  balance: bigint;
+  received: bigint;
+  sent: bigint;
+  txCount: number;
+  utxos: AddressUtxo[];
+  history: AddressHistoryItem[];
+  /** Cursor for the next (older) page of history, or null. */
+  next: string | null;
+}
+
+export type SearchResult = { kind: 'block'; hash: string; height: number } | { kind: 'tx'; txid: string } | { kind: 'address'; address: string };
+
+export interface ChainTip {
+  height: number;
+  hash: string;
+  branchlen: number;
+  status: 'active' | 'valid-fork' | 'invalid' | 'headers-only';
+}
+
+export interface TreeBlock {
+  hash: string;
+  height: number;
+  prevHash: string | null;
+  hasData: boolean;
+  /** Status by view name, for the views that have seen the block. */
+  views: Record<string, { status: Exclude<BlockStatus, 'unseen'>; code: string | null }>;
+}
+
+export interface ReorgRecord extends ReorgPayload {
+  id: number;
+  time: number;
+}
+
+const HASH_RE = /^[0-9a-fA-F]{64}$/;
+const MAX_LIMIT = 1000;
+const MAX_TREE_SPAN = 2000;
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+function blob(h: string): Buffer {
+  return Buffer.from(h, 'hex');
+}
+
+function checkHash(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !HASH_RE.test(value)) {
+    throw new InputError(`bad-${what}`, `${what}: expected 64 hex characters, got ${JSON.stringify(value)}`);
+  }
+  return value.toLowerCase();
+}
+
+function checkLimit(limit: unknown, fallback: number): number {
+  const n = limit ?? fallback;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new InputError('bad-limit', `limit: expected an integer in 1..${MAX_LIMIT}, got ${String(limit)}`);
+  return n;
+}
+
+function checkHeight(h: unknown, what: string): number {
+  if (typeof h !== 'number' || !Number.isSafeInteger(h) || h < 0) throw new InputError('bad-height', `${what}: expected a non-negative integer, got ${String(h)}`);
+  return h;
+}
+
+interface BlockRow {
+  id: number;
+  hash: Buffer;
+  prev_id: number | null;
+  height: number;
+  version: number;
+  merkle_root: Buffer;
+  time: number;
+  bits: number;
+  nonce: number;
+  chain_work: string;
+  has_data: number;
+  size: number | null;
+  weight: number | null;
+  tx_count: number | null;
+}
+
+interface TxRow {
+  id: number;
+  block_id: number;
+  position: number;
+  size: number;
+  vsize: number;
+  weight: number;
+  fee: bigint | null;
+  is_coinbase: number;
+  first_input_id: number;
+  input_count: number;
+  first_output_id: number;
+  output_count: number;
+  hash: Buffer;
+  height: number;
+  active: number;
+}
+
+/** The prepared statements the queries use. */
+function prepareStatements(db: Db) {
+  const p = (sql: string): Statement => db.prepare(sql);
+  const activeJoin = (v: string, b: string) => `JOIN view_blocks ${v} ON ${v}.view_id = ? AND ${v}.height = ${b}.height AND ${v}.block_id = ${b}.id`;
+  return {
+    view: p('SELECT v.id, b.height AS tipHeight FROM views v LEFT JOIN blocks b ON b.id = v.tip_block_id WHERE v.name = ?'),
+    viewNames: p('SELECT name FROM views ORDER BY id').pluck(),
+    latest: p(`SELECT b.hash, b.height, b.time, b.tx_count, b.size, b.weight FROM view_blocks vb JOIN blocks b ON b.id = vb.block_id
+      WHERE vb.view_id = ? AND vb.height < ? ORDER BY vb.height DESC LIMIT ?`),
+    blockByHash: p('SELECT * FROM blocks WHERE hash = ?'),
+    blockById: p('SELECT * FROM blocks WHERE id = ?'),
+    blockAtHeight: p('SELECT b.* FROM view_blocks vb JOIN blocks b ON b.id = vb.block_id WHERE vb.view_id = ? AND vb.height = ?'),
+    activeAt: p('SELECT block_id FROM view_blocks WHERE view_id = ? AND height = ?').pluck(),
+    status: p('SELECT status, code FROM block_status WHERE view_id = ? AND block_id = ?'),
+    hashById: p('SELECT hash FROM blocks WHERE id = ?').pluck(),
+    blockTxids: p('SELECT x.txid FROM txs t JOIN txids x ON x.id = t.txid_id WHERE t.block_id = ? ORDER BY t.position').pluck(),
+    txidId: p('SELECT id FROM txids WHERE txid = ?').pluck(),
+    txCopies: p(`SELECT t.*, b.hash, b.height, (vb.block_id IS NOT NULL) AS active FROM txs t JOIN blocks b ON b.id = t.block_id
+      LEFT JOIN view_blocks vb ON vb.view_id = ? AND vb.height = b.height AND vb.block_id = b.id WHERE t.txid_id = ? ORDER BY t.id`).safeIntegers(true),
+    inputs: p(`SELECT i.vin, i.prev_txid_id, i.prev_vout, i.sequence, x.txid AS prev_txid FROM inputs i LEFT JOIN txids x ON x.id = i.prev_txid_id
+      WHERE i.id BETWEEN ? AND ? ORDER BY i.id`),
+    outputs: p(`SELECT o.vout, o.value, o.script, o.type, a.address FROM outputs o LEFT JOIN addresses a ON a.id = o.address_id
+      WHERE o.id BETWEEN ? AND ? ORDER BY o.id`).safeIntegers(true),
+    prevOutput: p(`SELECT o.value, a.address FROM txs t JOIN outputs o ON o.id = t.first_output_id + ? LEFT JOIN addresses a ON a.id = o.address_id
+      WHERE t.txid_id = ? AND t.output_count > ? LIMIT 1`).safeIntegers(true),
+    spender: p(`SELECT x.txid, i.vin, b.height FROM inputs i JOIN txs t ON t.id = i.tx_id JOIN txids x ON x.id = t.txid_id
+      JOIN blocks b ON b.id = t.block_id ${activeJoin('vb', 'b')} WHERE i.prev_txid_id = ? AND i.prev_vout = ? LIMIT 1`),
+    addressId: p('SELECT id FROM addresses WHERE address = ?').pluck(),
+    addressOutputs: p(`SELECT o.vout, o.value, t.txid_id, x.txid, b.height, t.position, b.hash FROM outputs o JOIN txs t ON t.id = o.tx_id
+      JOIN txids x ON x.id = t.txid_id JOIN blocks b ON b.id = t.block_id ${activeJoin('vb', 'b')} WHERE o.address_id = ?`).safeIntegers(true),
+    spenderTx: p(`SELECT x.txid, b.height, t.position, b.hash FROM inputs i JOIN txs t ON t.id = i.tx_id JOIN txids x ON x.id = t.txid_id
+      JOIN blocks b ON b.id = t.block_id ${activeJoin('vb', 'b')} WHERE i.prev_txid_id = ? AND i.prev_vout = ? LIMIT 1`).safeIntegers(true),
+    txidRange: p('SELECT txid FROM txids WHERE txid BETWEEN ? AND ? ORDER BY txid LIMIT ?').pluck(),
+    blockHashRange: p('SELECT hash, height FROM blocks WHERE hash BETWEEN ? AND ? ORDER BY hash LIMIT ?'),
+    tips: p(`SELECT b.id, b.hash, b.height FROM block_status s JOIN blocks b ON b.id = s.block_id WHERE s.view_id = ?
+      AND NOT EXISTS (SELECT 1 FROM blocks c JOIN block_status cs ON cs.view_id = s.view_id AND cs.block_id = c.id WHERE c.prev_id = b.id)`),
+    treeBlocks: p(`SELECT b.id, b.hash, b.height, b.has_data, p.hash AS prev_hash FROM blocks b LEFT JOIN blocks p ON p.id = b.prev_id
+      WHERE b.height BETWEEN ? AND ? ORDER BY b.height, b.id`),
+    treeStatus: p(`SELECT s.block_id, v.name, s.status, s.code FROM blocks b JOIN block_status s ON s.block_id = b.id JOIN views v ON v.id = s.view_id
+      WHERE b.height BETWEEN ? AND ?`),
+    reorgs: p("SELECT id, time, payload FROM events WHERE view_id = ? AND kind = 'reorg' AND id < ? ORDER BY id DESC LIMIT ?"),
+  };
+}
+
+/** Read-only queries; they see what the index has committed (call ExplorerIndex.flush() first in tests). */
+export class ExplorerQueries {
+  private readonly db: Db;
+  private readonly s: ReturnType<typeof prepareStatements>;
+
+  constructor(db: Db) {
+    this.db = db;
+    this.s = prepareStatements(db);
+  }
+
+  /** Names of every view the index has. */
+  views(): string[] {
+    return this.s.viewNames.all() as string[];
+  }
+
+  private view(name: unknown): { id: number; tipHeight: number } {
+    if (typeof name !== 'string') throw new InputError('unknown-view', `view: expected a node id, got ${typeof name}`);
+    const row = this.s.view.get(name) as { id: number; tipHeight: number | null } | undefined;
+    if (!row) throw new InputError('unknown-view', `unknown view ${JSON.stringify(name)}: expected one of ${this.views().join(', ')}`);
+    return { id: row.id, tipHeight: row.tipHeight ?? -1 };
+  }
+
+  /** The view's best chain, newest first; `before` is the keyset cursor (a height: blocks strictly below it). */
+  latestBlocks(viewName: string, o: { before?: number; limit?: number } = {}): BlockSummary[] {
+    const v = this.view(viewName);
+    const limit = checkLimit(o.limit, 20);
+    const before = o.before === undefined ? Number.MAX_SAFE_INTEGER : checkHeight(o.before, 'before');
+    const rows = this.s.latest.all(v.id, before, limit) as Pick<BlockRow, 'hash' | 'height' | 'time' | 'tx_count' | 'size' | 'weight'>[];
+    return rows.map((r) => ({ hash: hex(r.hash), height: r.height, time: r.time, txCount: r.tx_count, size: r.size, weight: r.weight }));
+  }
+
+  /** A block by height (in the view's best chain) or by hash (any stored block), with its status in the view. */
+  block(viewName: string, heightOrHash: number | string): BlockInfo | null {
+    const v = this.view(viewName);
+    let row: BlockRow | undefined;
+    if (typeof heightOrHash === 'number') row = this.s.blockAtHeight.get(v.id, checkHeight(heightOrHash, 'height')) as BlockRow | undefined;
+    else row = this.s.blockByHash.get(blob(checkHash(heightOrHash, 'hash'))) as BlockRow | undefined;
+    if (!row) return null;
+    const { status, code } = this.statusOf(v.id, row.id);
+    const active = status === 'active';
+    const next = active ? (this.s.activeAt.get(v.id, row.height + 1) as number | undefined) : undefined;
+    return {
+      hash: hex(row.hash),
+      height: row.height,
+      time: row.time,
+      txCount: row.tx_count,
+      size: row.size,
+      weight: row.weight,
+      prevHash: row.prev_id === null ? null : hex(this.s.hashById.get(row.prev_id) as Buffer),
+      merkleRoot: hex(row.merkle_root),
+      version: row.version,
+      bits: row.bits,
+      nonce: row.nonce,
+      chainWork: row.chain_work,
+      status,
+      code,
+      confirmations: active ? v.tipHeight - row.height + 1 : -1,
+      nextHash: next === undefined ? null : hex(this.s.hashById.get(next) as Buffer),
+      txids: (this.s.blockTxids.all(row.id) as Buffer[]).map(hex),
+    };
+  }
+
+  private statusOf(viewId: number, blockId: number): { status: BlockStatus; code: string | null } {
+    const s = this.s.status.get(viewId, blockId) as { status: Exclude<BlockStatus, 'unseen'>; code: string | null } | undefined;
+    return s ?? { status: 'unseen', code: null };
+  }
+
+  /**
+   * A transaction: every stored block holding it, and whether the view's best chain holds one of them. Inputs
+   * carry the value and address of the outputs they spend; outputs carry their spender in the view.
+   */
+  tx(viewName: string, txid: string): TxInfo | null {
+    const v = this.view(viewName);
+    const id = this.s.txidId.get(blob(checkHash(txid, 'txid'))) as number | undefined;
+    if (id === undefined) return null;
+    const copies = (this.s.txCopies.all(v.id, id) as TxRow[]).map((r) => ({
+      ...r,
+      id: Number(r.id),
+      block_id: Number(r.block_id),
+      height: Number(r.height),
+      position: Number(r.position),
+      active: Number(r.active),
+    }));
+    const chosen = copies.find((c) => c.active === 1) ?? copies[0];
+    if (!chosen) return null; // known only as the coin an input spends
+    const confirmed = chosen.active === 1;
+    const firstIn = Number(chosen.first_input_id);
+    const firstOut = Number(chosen.first_output_id);
+    const inputs = (this.s.inputs.all(firstIn, firstIn + Number(chosen.input_count) - 1) as { vin: number; prev_txid_id: number | null; prev_vout: number; sequence: number; prev_txid: Buffer | null }[]).map((i): TxInput => {
+      if (i.prev_txid_id === null) return { vin: i.vin, coinbase: true, prevTxid: null, prevVout: null, value: null, address: null, sequence: i.sequence };
+      const prev = this.s.prevOutput.get(i.prev_vout, i.prev_txid_id, i.prev_vout) as { value: bigint; address: string | null } | undefined;
+      return { vin: i.vin, coinbase: false, prevTxid: hex(i.prev_txid!), prevVout: i.prev_vout, value: prev?.value ?? null, address: prev?.address ?? null, sequence: i.sequence };
+    });
+    const outputs = (this.s.outputs.all(firstOut, firstOut + Number(chosen.output_count) - 1) as { vout: bigint; value: bigint; script: Buffer; type: string; address: string | null }[]).map((o): TxOutput => {
+      const vout = Number(o.vout);
+      const sp = this.s.spender.get(v.id, id, vout) as { txid: Buffer; vin: number; height: number } | undefined;
+      return { vout, value: o.value, type: o.type, address: o.address, scriptHex: hex(o.script), spentBy: sp ? { txid: hex(sp.txid), vin: sp.vin, height: sp.height } : null };
+    });
+    return {
+      txid: txid.toLowerCase(),
+      size: Number(chosen.size),
+      vsize: Number(chosen.vsize),
+      weight: Number(chosen.weight),
+      fee: chosen.fee,
+      isCoinbase: Number(chosen.is_coinbase) === 1,
+      confirmed,
+      block: confirmed ? { hash: hex(chosen.hash), height: chosen.height, position: chosen.position } : null,
+      confirmations: confirmed ? v.tipHeight - chosen.height + 1 : 0,
+      blocks: copies.map((c) => ({ hash: hex(c.hash), height: c.height, position: c.position, status: this.statusOf(v.id, c.block_id).status })),
+      inputs,
+      outputs,
+    };
+  }
+
+  /**
+   * An address as the view sees it: outputs to it in the view's best chain, spent or not by that chain.
+   * History is newest first, paged by the opaque cursor `before` (from `next`).
+   */
+  address(viewName: string, address: string, o: { limit?: number; before?: string } = {}): AddressInfo | null {
+    const v = this.view(viewName);
+    if (typeof address !== 'string' || !/^[0-9A-Za-z]{1,100}$/.test(address)) {
+      throw new InputError('bad-address', `address: expected 1-100 letters and digits, got ${JSON.stringify(address)}`);
+    }
+    const limit = checkLimit(o.limit, 50);
+    let cursor: [number, number] | null = null;
+    if (o.before !== undefined) {
+      const m = /^(\d+):(\d+)$/.exec(o.before);
+      if (!m) throw new InputError('bad-cursor', `before: expected a cursor "height:position", got ${JSON.stringify(o.before)}`);
+      cursor = [Number(m[1]), Number(m[2])];
+    }
+    const addressId = this.s.addressId.get(address) as number | undefined;
+    if (addressId === undefined) return null;
+    const outs = this.s.addressOutputs.all(v.id, addressId) as { vout: bigint; value: bigint; txid_id: bigint; txid: Buffer; height: bigint; position: bigint; hash: Buffer }[];
+    const byTx = new Map<string, AddressHistoryItem>();
+    const touch = (txid: string, height: number, position: number, blockHash: string, delta: bigint): void => {
+      const item = byTx.get(txid);
+      if (item) item.delta += delta;
+      else byTx.set(txid, { txid, height, position, blockHash, delta });
+    };
+    const utxos: AddressUtxo[] = [];
+    let received = 0n;
+    let sent = 0n;
+    for (const out of outs) {
+      const txid = hex(out.txid);
+      const height = Number(out.height);
+      received += out.value;
+      touch(txid, height, Number(out.position), hex(out.hash), out.value);
+      const sp = this.s.spenderTx.get(v.id, out.txid_id, out.vout) as { txid: Buffer; height: bigint; position: bigint; hash: Buffer } | undefined;
+      if (sp) {
+        sent += out.value;
+        touch(hex(sp.txid), Number(sp.height), Number(sp.position), hex(sp.hash), -out.value);
+      } else utxos.push({ txid, vout: Number(out.vout), value: out.value, height });
+    }
+    const all = [...byTx.values()].sort((a, b) => b.height - a.height || b.position - a.position);
+    const page = cursor ? all.filter((h) => h.height < cursor[0] || (h.height === cursor[0] && h.position < cursor[1])) : all;
+    const history = page.slice(0, limit);
+    const last = history[history.length - 1];
+    utxos.sort((a, b) => b.height - a.height || (a.txid < b.txid ? -1 : a.txid > b.txid ? 1 : a.vout - b.vout));
+    return {
+      address,
+      balance: received - sent,
+      received,
+      sent,
+      txCount: all.length,
+      utxos,
+      history,
+      next: page.length > limit && last ? `${last.height}:${last.position}` : null,
+    };
+  }
+
+  /** Height, block hash, txid, hex prefix (4+ characters) of a txid or block hash, or an address. */
+  search(viewName: string, q: string): SearchResult[] {
+    this.view(viewName);
+    if (typeof q !== 'string') throw new InputError('bad-query', `search: expected a string, got ${typeof q}`);
+    const text = q.trim();
+    if (/^\d{1,15}$/.test(text)) {
+      const b = this.block(viewName, Number(text));
+      return b ? [{ kind: 'block', hash: b.hash, height: b.height }] : [];
+    }
+    if (/^[0-9a-fA-F]{4,64}$/.test(text)) {
+      const prefix = text.toLowerCase();
+      const lo = blob(prefix.padEnd(64, '0'));
+      const hi = blob(prefix.padEnd(64, 'f'));
+      const blocks = (this.s.blockHashRange.all(lo, hi, 10) as { hash: Buffer; height: number }[]).map((r): SearchResult => ({ kind: 'block', hash: hex(r.hash), height: r.height }));
+      const txs = (this.s.txidRange.all(lo, hi, 10) as Buffer[]).map((t): SearchResult => ({ kind: 'tx', txid: hex(t) }));
+      const results = [...blocks, ...txs];
+      if (results.length > 0 || text.length === 64) return results;
+    }
+    if (/^[0-9A-Za-z]{1,100}$/.test(text) && this.s.addressId.get(text) !== undefined) return [{ kind: 'address', address: text }];
+    return [];
+  }
+
+  /** Like Bitcoin Core's getchaintips, over the blocks this view has reported. */
+  chainTips(viewName: string): ChainTip[] {
+    const v = this.view(viewName);
+    const rows = this.s.tips.all(v.id) as { id: number; hash: Buffer; height: number }[];
+    const tipId = v.tipHeight >= 0 ? (this.s.activeAt.get(v.id, v.tipHeight) as number | undefined) : undefined;
+    if (tipId !== undefined && !rows.some((r) => r.id === tipId)) {
+      const r = this.s.blockById.get(tipId) as BlockRow;
+      rows.push({ id: r.id, hash: r.hash, height: r.height });
+    }
+    const tips: ChainTip[] = [];
+    for (const r of rows) {
+      if (r.id === tipId) {
+        tips.push({ height: r.height, hash: hex(r.hash), branchlen: 0, status: 'active' });
+        continue;
+      }
+      let status: ChainTip['status'] = 'valid-fork';
+      let id: number | null = r.id;
+      let height = r.height;
+      while (id !== null && this.s.activeAt.get(v.id, height) !== id) {
+        const b = this.s.blockById.get(id) as BlockRow;
+        const s = this.statusOf(v.id, id).status;
+        if (s === 'invalid') status = 'invalid';
+        else if ((s === 'headers-only' || b.has_data === 0) && status !== 'invalid') status = 'headers-only';
+        id = b.prev_id;
+        height--;
+      }
+      tips.push({ height: r.height, hash: hex(r.hash), branchlen: r.height - height, status });
+    }
+    return tips.sort((a, b) => b.height - a.height || (a.hash < b.hash ? -1 : 1));
+  }
+
+  /** Every block any view has reported with height in [fromHeight, toHeight], with parent links and per-view status. */
+  blockTree(fromHeight: number, toHeight: number): TreeBlock[] {
+    checkHeight(fromHeight, 'fromHeight');
+    checkHeight(toHeight, 'toHeight');
+    if (toHeight < fromHeight || toHeight - fromHeight > MAX_TREE_SPAN) {
+      throw new InputError('bad-range', `block tree: expected 0 <= toHeight - fromHeight <= ${MAX_TREE_SPAN}, got ${fromHeight}..${toHeight}`);
+    }
+    const rows = this.s.treeBlocks.all(fromHeight, toHeight) as { id: number; hash: Buffer; height: number; has_data: number; prev_hash: Buffer | null }[];
+    const byId = new Map<number, TreeBlock>();
+    for (const r of rows) byId.set(r.id, { hash: hex(r.hash), height: r.height, prevHash: r.prev_hash ? hex(r.prev_hash) : null, hasData: r.has_data === 1, views: {} });
+    for (const s of this.s.treeStatus.all(fromHeight, toHeight) as { block_id: number; name: string; status: Exclude<BlockStatus, 'unseen'>; code: string | null }[]) {
+      byId.get(s.block_id)!.views[s.name] = { status: s.status, code: s.code };
+    }
+    return [...byId.values()];
+  }
+
+  /** The view's reorgs, newest first, each with its diff; `before` is an event id cursor. */
+  reorgs(viewName: string, o: { limit?: number; before?: number } = {}): ReorgRecord[] {
+    const v = this.view(viewName);
+    const limit = checkLimit(o.limit, 50);
+    const before = o.before === undefined ? Number.MAX_SAFE_INTEGER : checkHeight(o.before, 'before');
+    const rows = this.s.reorgs.all(v.id, before, limit) as { id: number; time: number; payload: string }[];
+    return rows.map((r) => ({ id: r.id, time: r.time, ...(JSON.parse(r.payload) as ReorgPayload) }));
+  }
+
+  /** The database this reads (for tests and tools that check invariants). */
+  get database(): Db {
+    return this.db;
+  }
+}

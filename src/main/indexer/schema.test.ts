@@ -1,0 +1,74 @@
+// The index file's identity and migrations: a fresh file is created; newer, foreign or non-SQLite files are refused untouched.
+
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { APPLICATION_ID, IndexSchemaError, SCHEMA_VERSION, migrate, openIndexDatabase } from './schema.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'forklab-index-schema-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes a file with `make`, then expects openIndexDatabase to refuse it with `code` and leave its bytes as they were. */
+function expectRefused(name: string, make: (path: string) => void, code: string, message: RegExp): void {
+  const path = join(dir, name);
+  make(path);
+  const before = readFileSync(path);
+  let error: unknown;
+  try {
+    openIndexDatabase(path).close();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(IndexSchemaError);
+  expect((error as IndexSchemaError).code).toBe(code);
+  expect((error as Error).message).toMatch(message);
+  expect(readFileSync(path).equals(before), `${name} unchanged`).toBe(true);
+}
+
+function sqliteFile(path: string, setup: (db: Database.Database) => void): void {
+  const db = new Database(path);
+  setup(db);
+  db.close();
+}
+
+describe('index schema', () => {
+  it('creates a fresh index with Forklab identity and the current version, in WAL mode; reopening is a no-op', () => {
+    const path = join(dir, 'fresh.sqlite');
+    const db = openIndexDatabase(path);
+    expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(['addresses', 'block_status', 'blocks', 'events', 'inputs', 'outputs', 'txids', 'txs', 'view_blocks', 'views']);
+    db.close();
+    const again = new Database(path);
+    expect(migrate(again)).toBe(SCHEMA_VERSION);
+    again.close();
+  });
+
+  it('upgrades an empty SQLite database in place', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db)).toBe(SCHEMA_VERSION);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('refuses a newer schema version', () => {
+    expectRefused('newer.sqlite', (p) => sqliteFile(p, (db) => {
+      migrate(db);
+      db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    }), 'newer-schema', new RegExp(`schema version ${SCHEMA_VERSION + 1} is newer than this Forklab understands \\(${SCHEMA_VERSION}\\)`));
+  });
+
+  it('refuses another application\'s database', () => {
+    expectRefused('foreign-id.sqlite', (p) => sqliteFile(p, (db) => db.pragma('application_id = 1234')), 'foreign-file', /got application_id 1234/);
+    expectRefused('foreign-tables.sqlite', (p) => sqliteFile(p, (db) => db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)')), 'foreign-file', /application_id 0 with 1 tables/);
+  });
+
+  it('refuses a file that is not SQLite', () => {
+    expectRefused('garbage.sqlite', (p) => writeFileSync(p, Buffer.from('this is a text file, not an index\n'.repeat(200))), 'not-sqlite', /expected an SQLite database/);
+    expectRefused('random.sqlite', (p) => writeFileSync(p, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 2654435761) >>> 24))), 'not-sqlite', /not one/);
+  });
+});

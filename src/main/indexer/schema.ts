@@ -1,0 +1,194 @@
+// The explorer index's SQLite schema: DDL, file identity (application_id, user_version) and migrations.
+
+import Database from 'better-sqlite3';
+
+type Db = Database.Database;
+
+/** PRAGMA application_id of a Forklab index: 'FKLB' as a big-endian 32-bit integer. */
+export const APPLICATION_ID = 0x464b4c42;
+
+/**
+ * Design for locality: every table has an INTEGER PRIMARY KEY assigned in insertion order, so appends land
+ * on the last B-tree page. Each hash lives in exactly one UNIQUE lookup index (blocks.hash, txids.txid,
+ * addresses.address); everything else refers to rows by integer id. Hashes are 32-byte BLOBs in display
+ * order (the byte-reversed internal order), so a hex prefix is a range scan. A transaction's inputs and
+ * outputs are contiguous id ranges (first_input_id, first_output_id), so they need no index of their own.
+ */
+const SCHEMA_V1 = `
+CREATE TABLE blocks (
+  id INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,
+  prev_id INTEGER REFERENCES blocks(id),        -- NULL only for genesis
+  height INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  merkle_root BLOB NOT NULL,
+  time INTEGER NOT NULL,
+  bits INTEGER NOT NULL,
+  nonce INTEGER NOT NULL,
+  chain_work TEXT NOT NULL,                      -- hex, cumulative work up to and including this block
+  has_data INTEGER NOT NULL,                     -- 0: header only (an ancestor seen without its data)
+  size INTEGER,
+  weight INTEGER,
+  tx_count INTEGER,
+  raw BLOB
+);
+CREATE INDEX blocks_prev ON blocks(prev_id);
+CREATE INDEX blocks_height ON blocks(height);
+
+-- Transaction identities: a txid may be in several blocks (on different branches) or only referenced by an input.
+CREATE TABLE txids (
+  id INTEGER PRIMARY KEY,
+  txid BLOB NOT NULL UNIQUE
+);
+
+-- One row per (block, position): the same transaction on two branches is two rows with one txid_id.
+CREATE TABLE txs (
+  id INTEGER PRIMARY KEY,
+  txid_id INTEGER NOT NULL REFERENCES txids(id),
+  block_id INTEGER NOT NULL REFERENCES blocks(id),
+  position INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  vsize INTEGER NOT NULL,
+  weight INTEGER NOT NULL,
+  fee INTEGER,                                   -- satoshis; NULL when the spent coins were not known
+  is_coinbase INTEGER NOT NULL,
+  first_input_id INTEGER NOT NULL,
+  input_count INTEGER NOT NULL,
+  first_output_id INTEGER NOT NULL,
+  output_count INTEGER NOT NULL,
+  UNIQUE (block_id, position)
+);
+CREATE INDEX txs_txid ON txs(txid_id);
+
+CREATE TABLE addresses (
+  id INTEGER PRIMARY KEY,
+  address TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE outputs (
+  id INTEGER PRIMARY KEY,
+  tx_id INTEGER NOT NULL REFERENCES txs(id),
+  vout INTEGER NOT NULL,
+  value INTEGER NOT NULL,
+  script BLOB NOT NULL,
+  type TEXT NOT NULL,
+  address_id INTEGER REFERENCES addresses(id)
+);
+CREATE INDEX outputs_address ON outputs(address_id) WHERE address_id IS NOT NULL;
+
+-- An input names the coin it spends by (txid_id, vout): the spender of an outpoint is one index probe.
+CREATE TABLE inputs (
+  id INTEGER PRIMARY KEY,
+  tx_id INTEGER NOT NULL REFERENCES txs(id),
+  vin INTEGER NOT NULL,
+  prev_txid_id INTEGER REFERENCES txids(id),     -- NULL for a coinbase input
+  prev_vout INTEGER NOT NULL,
+  sequence INTEGER NOT NULL
+);
+CREATE INDEX inputs_prevout ON inputs(prev_txid_id, prev_vout) WHERE prev_txid_id IS NOT NULL;
+
+-- A view is one node's opinion: its best chain and the status of every block it has seen.
+CREATE TABLE views (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  tip_block_id INTEGER REFERENCES blocks(id)
+);
+
+CREATE TABLE view_blocks (
+  view_id INTEGER NOT NULL REFERENCES views(id),
+  height INTEGER NOT NULL,
+  block_id INTEGER NOT NULL REFERENCES blocks(id),
+  PRIMARY KEY (view_id, height)
+) WITHOUT ROWID;
+
+CREATE TABLE block_status (
+  view_id INTEGER NOT NULL REFERENCES views(id),
+  block_id INTEGER NOT NULL REFERENCES blocks(id),
+  status TEXT NOT NULL CHECK (status IN ('active', 'stale', 'invalid', 'headers-only')),
+  code TEXT,                                     -- the rule an invalid block broke
+  PRIMARY KEY (view_id, block_id)
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  view_id INTEGER NOT NULL REFERENCES views(id),
+  time INTEGER NOT NULL,                         -- milliseconds on the index's clock
+  kind TEXT NOT NULL CHECK (kind IN ('reorg', 'rejected', 'double-spend')),
+  payload TEXT NOT NULL                          -- JSON
+);
+CREATE INDEX events_view_kind ON events(view_id, kind, id);
+`;
+
+/** MIGRATIONS[i] upgrades a file from schema version i to i + 1. */
+const MIGRATIONS: readonly ((db: Db) => void)[] = [(db) => db.exec(SCHEMA_V1)];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export type SchemaErrorCode = 'not-sqlite' | 'foreign-file' | 'newer-schema';
+
+/** The file cannot be used as this version's index; it has not been modified. */
+export class IndexSchemaError extends Error {
+  override readonly name = 'IndexSchemaError';
+  readonly code: SchemaErrorCode;
+  constructor(code: SchemaErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function readPragma(db: Db, name: string): number {
+  try {
+    return Number(db.pragma(name, { simple: true }));
+  } catch (e) {
+    if ((e as { code?: string }).code === 'SQLITE_NOTADB') {
+      throw new IndexSchemaError('not-sqlite', `${db.name}: expected an SQLite database, got a file that is not one`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Creates the schema in an empty database or upgrades an older Forklab index, all in one transaction.
+ * Refuses, before writing anything, a file that is not SQLite, an SQLite file of another application, or a
+ * Forklab index of a newer schema version. Returns the schema version the file now has.
+ */
+export function migrate(db: Db): number {
+  const applicationId = readPragma(db, 'application_id');
+  const version = readPragma(db, 'user_version');
+  if (applicationId !== APPLICATION_ID) {
+    const tables = Number(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'").pluck().get());
+    if (applicationId !== 0 || version !== 0 || tables > 0) {
+      throw new IndexSchemaError(
+        'foreign-file',
+        `${db.name}: expected a Forklab index (application_id ${APPLICATION_ID}) or an empty database, got application_id ${applicationId} with ${tables} tables`,
+      );
+    }
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new IndexSchemaError('newer-schema', `${db.name}: index schema version ${version} is newer than this Forklab understands (${SCHEMA_VERSION}); open it with a newer Forklab`);
+  }
+  if (version === SCHEMA_VERSION) return version;
+  db.transaction(() => {
+    for (let v = version; v < SCHEMA_VERSION; v++) MIGRATIONS[v]!(db);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+  return SCHEMA_VERSION;
+}
+
+/**
+ * Opens (or creates) an index file: checks and migrates it, then turns on WAL. A refused file is closed
+ * untouched and the IndexSchemaError is thrown.
+ */
+export function openIndexDatabase(path: string): Db {
+  const db = new Database(path);
+  try {
+    migrate(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  if (path !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  return db;
+}
