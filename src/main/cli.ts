@@ -8,8 +8,9 @@ import { coreCommands } from './cli/core-commands.ts';
 import { runCommand } from './cli/run-command.ts';
 import { scenarioCommands } from './cli/scenario-commands.ts';
 import { simCommands } from './cli/sim-commands.ts';
+import { workspaceCommands } from './cli/workspace-commands.ts';
 
-const commands: Record<string, Command> = { ...coreCommands, run: runCommand, ...simCommands, ...attackCommands, ...scenarioCommands };
+const commands: Record<string, Command> = { ...coreCommands, run: runCommand, ...simCommands, ...attackCommands, ...scenarioCommands, ...workspaceCommands };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name} ${c.usage}`);

@@ -1,0 +1,319 @@
+// A workspace: a directory holding forklab.json (the network) and index.sqlite (the explorer index, every block raw).
+
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { InputError } from '../core/errors.ts';
+import type { NetworkParams } from '../core/params.ts';
+import { ExplorerIndex } from '../indexer/ingest.ts';
+import type { ExplorerQueries } from '../indexer/queries.ts';
+import { APPLICATION_ID, IndexSchemaError, openIndexDatabase, SCHEMA_VERSION } from '../indexer/schema.ts';
+import { Lab } from '../network/lab.ts';
+import { VirtualScheduler } from '../network/scheduler.ts';
+import { latestBlockTime, replayView, storedViews } from './replay.ts';
+import { verifyIndex, type VerifyResult } from './verify.ts';
+import { parseSpec, readWorkspaceFile, WORKSPACE_FILE, WORKSPACE_PARAMS, writeWorkspaceFile, type WorkspaceFile, type WorkspaceSpec } from './workspace-file.ts';
+
+type Db = Database.Database;
+
+export const INDEX_FILE = 'index.sqlite';
+/** The table an export file carries forklab.json in (dropped again on import). */
+const EXPORT_TABLE = 'forklab_workspace_file';
+
+/** Opens a workspace's index for reading and writing; a refused file becomes one InputError line, unmodified. */
+function openIndex(dir: string): Db {
+  const path = join(dir, INDEX_FILE);
+  if (!existsSync(path)) throw new InputError('not-a-workspace', `${dir}: expected a workspace (forklab.json and ${INDEX_FILE}), but ${INDEX_FILE} is missing`);
+  try {
+    return openIndexDatabase(path);
+  } catch (e) {
+    if (e instanceof IndexSchemaError) throw new InputError(e.code === 'newer-schema' ? 'newer-workspace' : 'corrupt-workspace', e.message);
+    throw e;
+  }
+}
+
+function checkWorkspaceDir(dir: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new InputError('not-a-workspace', `${dir}: no such directory`);
+  }
+  if (!isDir) throw new InputError('not-a-workspace', `${dir}: expected a workspace directory, got a file`);
+  if (!existsSync(join(dir, WORKSPACE_FILE))) throw new InputError('not-a-workspace', `${dir}: expected a workspace directory (with ${WORKSPACE_FILE}), got a directory without one`);
+}
+
+/** Whether `dir` can become a new workspace: it does not exist, or it is an empty directory. */
+export function isFreshDirectory(dir: string): boolean {
+  if (!existsSync(dir)) return true;
+  return statSync(dir).isDirectory() && readdirSync(dir).length === 0;
+}
+
+/**
+ * Builds a directory's contents beside it and renames it into place, so a crash leaves either no workspace
+ * or a whole one (rename(2) replaces an empty directory).
+ */
+function createAtomically(dir: string, fill: (tmp: string) => void): void {
+  if (!isFreshDirectory(dir)) throw new InputError('workspace-exists', `${dir}: expected a new or empty directory, got one with files in it`);
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = mkdtempSync(join(dirname(dir), `.${basename(dir)}.creating-`));
+  try {
+    fill(tmp);
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Read-only access to a workspace's description and index, without rebuilding the network (queries, verify). */
+export class WorkspaceIndex {
+  readonly dir: string;
+  readonly file: WorkspaceFile;
+  readonly db: Db;
+  readonly index: ExplorerIndex;
+
+  private constructor(dir: string, file: WorkspaceFile, db: Db) {
+    this.dir = dir;
+    this.file = file;
+    this.db = db;
+    this.index = new ExplorerIndex(db, { schedule: () => {} });
+  }
+
+  static open(dir: string): WorkspaceIndex {
+    const d = resolve(dir);
+    checkWorkspaceDir(d);
+    const file = readWorkspaceFile(join(d, WORKSPACE_FILE));
+    return new WorkspaceIndex(d, file, openIndex(d));
+  }
+
+  get queries(): ExplorerQueries {
+    return this.index.queries;
+  }
+
+  get params(): NetworkParams {
+    return WORKSPACE_PARAMS[this.file.params]!;
+  }
+
+  /** The node whose view answers when none is named: the first node of forklab.json. */
+  get defaultNode(): string {
+    return this.file.network.nodes[0]!.id;
+  }
+
+  verify(): VerifyResult {
+    return verifyIndex(this.db, this.params);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/**
+ * An open workspace: the lab rebuilt from forklab.json in virtual mode, every node brought back to the tip its
+ * view had (each stored best-chain block replayed with full validation), and the index following every node.
+ */
+export class Workspace {
+  readonly dir: string;
+  readonly db: Db;
+  readonly index: ExplorerIndex;
+  readonly lab: Lab;
+  private file: WorkspaceFile;
+  private closed = false;
+
+  private constructor(dir: string, file: WorkspaceFile, db: Db, lab: Lab, index: ExplorerIndex) {
+    this.dir = dir;
+    this.file = file;
+    this.db = db;
+    this.lab = lab;
+    this.index = index;
+  }
+
+  /** Creates a workspace in a new or empty directory, atomically, and opens it. */
+  static create(dir: string, spec: WorkspaceSpec): Workspace {
+    const d = resolve(dir);
+    const file = parseSpec(spec, 'workspace spec');
+    createAtomically(d, (tmp) => {
+      openIndexDatabase(join(tmp, INDEX_FILE)).close();
+      writeWorkspaceFile(join(tmp, WORKSPACE_FILE), file);
+    });
+    return Workspace.open(d);
+  }
+
+  /**
+   * Opens a workspace. Refuses (one InputError line, nothing modified) a path that is not a workspace
+   * directory, a newer format or schema, or a corrupt forklab.json or index. Throws InputError
+   * 'bad-stored-block' when a stored block of a node's best chain no longer validates.
+   */
+  static open(dir: string): Workspace {
+    const d = resolve(dir);
+    checkWorkspaceDir(d);
+    const file = readWorkspaceFile(join(d, WORKSPACE_FILE));
+    const db = openIndex(d);
+    let lab: Lab | undefined;
+    try {
+      lab = buildLab(file);
+      // The clock starts no earlier than the newest stored block, or replayed blocks would be time-too-new.
+      const scheduler = lab.scheduler as VirtualScheduler;
+      scheduler.runUntil(Math.max(file.clockMs, latestBlockTime(db) * 1000 + 1000));
+      const views = new Map(storedViews(db).map((v) => [v.name, v]));
+      for (const node of lab.testnet.allNodes()) {
+        const view = views.get(node.id);
+        if (!view) continue;
+        const r = replayView(db, view, node.chain);
+        if (r.problems.length > 0) throw new InputError('bad-stored-block', `${d}: ${r.problems[0]!}`);
+      }
+      const index = new ExplorerIndex(db, { schedule: () => {}, now: () => lab!.now() });
+      for (const node of lab.testnet.allNodes()) index.attach(node.id, node.chain, node.mempool);
+      // Attaching re-states each view (reset, then its chain): one outer transaction keeps that atomic.
+      db.transaction(() => index.flush())();
+      return new Workspace(d, file, db, lab, index);
+    } catch (e) {
+      void lab?.close();
+      db.close();
+      throw e;
+    }
+  }
+
+  get spec(): WorkspaceFile {
+    return this.file;
+  }
+
+  get params(): NetworkParams {
+    return WORKSPACE_PARAMS[this.file.params]!;
+  }
+
+  get queries(): ExplorerQueries {
+    return this.index.queries;
+  }
+
+  /** Commits everything the index has queued (each chunk one transaction, ending only at consistent points). */
+  flush(): void {
+    this.index.flush();
+  }
+
+  /** Records the traffic rate and the current virtual clock in forklab.json. */
+  save(traffic?: { rate: number }): void {
+    this.file = { ...this.file, ...(traffic ? { traffic } : {}), clockMs: Math.round(this.lab.now()) };
+    writeWorkspaceFile(join(this.dir, WORKSPACE_FILE), this.file);
+  }
+
+  verify(): VerifyResult {
+    this.flush();
+    return verifyIndex(this.db, this.params);
+  }
+
+  /**
+   * Writes the workspace as one file: a compacted SQLite copy of the index (VACUUM INTO, a consistent
+   * snapshot) with forklab.json in the table forklab_workspace_file. Written beside `path` and renamed in.
+   */
+  exportTo(path: string): void {
+    this.flush();
+    const target = resolve(path);
+    if (existsSync(target)) throw new InputError('file-exists', `${target}: already exists; expected a new file to export to`);
+    const tmp = `${target}.tmp-${process.pid}`;
+    rmSync(tmp, { force: true });
+    try {
+      this.db.prepare('VACUUM INTO ?').run(tmp);
+      const out = new Database(tmp);
+      try {
+        out.exec(`CREATE TABLE ${EXPORT_TABLE} (name TEXT PRIMARY KEY, content TEXT NOT NULL)`);
+        out.prepare(`INSERT INTO ${EXPORT_TABLE} (name, content) VALUES (?, ?)`).run(WORKSPACE_FILE, JSON.stringify({ ...this.file, clockMs: Math.round(this.lab.now()) }));
+      } finally {
+        out.close();
+      }
+      renameSync(tmp, target);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  /** Makes a workspace in a new or empty directory from an export file (nothing is written if the file is refused). */
+  static importFrom(path: string, dir: string): Workspace {
+    const source = resolve(path);
+    const d = resolve(dir);
+    if (!existsSync(source)) throw new InputError('not-an-export', `${source}: no such file`);
+    if (!isFreshDirectory(d)) throw new InputError('workspace-exists', `${d}: expected a new or empty directory, got one with files in it`);
+    const file = readExport(source);
+    createAtomically(d, (tmp) => {
+      const src = new Database(source, { readonly: true, fileMustExist: true });
+      try {
+        src.prepare('VACUUM INTO ?').run(join(tmp, INDEX_FILE));
+      } finally {
+        src.close();
+      }
+      const db = new Database(join(tmp, INDEX_FILE));
+      try {
+        db.exec(`DROP TABLE ${EXPORT_TABLE}`);
+      } finally {
+        db.close();
+      }
+      openIndexDatabase(join(tmp, INDEX_FILE)).close();
+      writeWorkspaceFile(join(tmp, WORKSPACE_FILE), file);
+      readWorkspaceFile(join(tmp, WORKSPACE_FILE)); // the embedded file passes the same checks as one on disk
+    });
+    return Workspace.open(d);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.index.close();
+    await this.lab.close();
+    this.db.close();
+  }
+}
+
+/** Reads forklab.json out of an export file, refusing anything that is not a Forklab export this version reads. */
+function readExport(path: string): WorkspaceFile {
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw new InputError('not-an-export', `${path}: cannot open (${(e as Error).message})`);
+  }
+  try {
+    let appId: number;
+    let version: number;
+    try {
+      appId = Number(db.pragma('application_id', { simple: true }));
+      version = Number(db.pragma('user_version', { simple: true }));
+    } catch {
+      throw new InputError('not-an-export', `${path}: expected a Forklab workspace export, got a file that is not SQLite`);
+    }
+    if (appId !== APPLICATION_ID) throw new InputError('not-an-export', `${path}: expected a Forklab workspace export, got application_id ${appId}`);
+    if (version > SCHEMA_VERSION) throw new InputError('newer-workspace', `${path}: index schema version ${version} is newer than this Forklab understands (${SCHEMA_VERSION})`);
+    let text: string | undefined;
+    try {
+      text = db.prepare(`SELECT content FROM ${EXPORT_TABLE} WHERE name = ?`).pluck().get(WORKSPACE_FILE) as string | undefined;
+    } catch {
+      text = undefined;
+    }
+    if (text === undefined) throw new InputError('not-an-export', `${path}: a Forklab index without ${WORKSPACE_FILE}; expected a workspace export`);
+    try {
+      return JSON.parse(text) as WorkspaceFile;
+    } catch {
+      throw new InputError('not-an-export', `${path}: its ${WORKSPACE_FILE} does not parse (corrupt export)`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** The lab forklab.json describes, in virtual mode: nodes with their miners, then the topology and extra links. */
+export function buildLab(file: WorkspaceFile): Lab {
+  const n = file.network;
+  const lab = Lab.custom({ mode: 'virtual', seed: file.seed, params: WORKSPACE_PARAMS[file.params]!, nodes: n.nodes, ...(n.banThreshold !== undefined ? { banThreshold: n.banThreshold } : {}) });
+  const ids = n.nodes.map((x) => x.id);
+  const net = lab.testnet.network;
+  if (n.topology === 'full-mesh') net.fullMesh(ids, n.link);
+  else if (n.topology === 'ring') net.ring(ids, n.link);
+  else if (typeof n.topology === 'object') net.randomRegular(ids, n.topology.random, n.link);
+  for (const { a, b, ...opts } of n.links) {
+    const existing = net.link(a, b);
+    if (existing) Object.assign(existing, opts);
+    else net.connect(a, b, { ...n.link, ...opts });
+  }
+  return lab;
+}
