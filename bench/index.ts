@@ -5,6 +5,7 @@ import { benchEventLoop, benchHashRate } from './realtime.ts';
 import { benchSimDoubleSpend } from './sim.ts';
 import { benchVirtualNetwork } from './network.ts';
 import { benchIngest } from './indexer.ts';
+import { benchProvenance } from './provenance.ts';
 import { benchReorg, benchValidation } from './validation.ts';
 import type { Figure } from './figure.ts';
 
@@ -22,6 +23,8 @@ log('bench: network in virtual time');
 figures.push(benchVirtualNetwork());
 log('bench: explorer index ingest');
 figures.push(benchIngest());
+log('bench: provenance');
+figures.push(benchProvenance());
 log('bench: Monte Carlo');
 figures.push(benchSimDoubleSpend());
 log('bench: real-time network');

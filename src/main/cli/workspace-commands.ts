@@ -1,8 +1,9 @@
-// Workspace commands: `generate`, `index verify` and `query block|tx|address|search`, all on a workspace directory.
+// Workspace commands: `generate`, `index verify`, `query block|tx|address|search` and `provenance`, all on a workspace directory.
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../core/errors.ts';
+import { Provenance } from '../indexer/provenance.ts';
 import { generate, type GenerateProgress, type GenerateResult } from '../workspace/generate.ts';
 import type { VerifyResult } from '../workspace/verify.ts';
 import { isFreshDirectory, Workspace, WorkspaceIndex } from '../workspace/workspace.ts';
@@ -156,6 +157,18 @@ export const workspaceCommands: Record<string, Command> = {
     run(v, positionals) {
       const arg = oneArgument('query search', positionals, 'search text');
       return openQueries(v, (wi, node) => ({ query: arg, results: wi.queries.search(node, arg) }));
+    },
+    print: jsonLine,
+  },
+  provenance: {
+    usage: 'TXID:VOUT --workspace DIR [--node ID] [--max-depth D] [--max-nodes N] [--json]   where a coin came from, back to its coinbases',
+    options: { ...queryOptions, 'max-depth': { type: 'string' }, 'max-nodes': { type: 'string' } },
+    positionals: true,
+    run(v, positionals) {
+      const coin = oneArgument('provenance', positionals, 'coin (TXID:VOUT)');
+      const maxDepth = int(v['max-depth'], 'max-depth', 1, 10_000, 50);
+      const maxNodes = int(v['max-nodes'], 'max-nodes', 1, 1_000_000, 10_000);
+      return openQueries(v, (wi, node) => new Provenance(wi.db).ancestry(node, coin, { maxDepth, maxNodes }) ?? notFound('coin', coin, node));
     },
     print: jsonLine,
   },
