@@ -5,12 +5,13 @@ import { InputError, ParseError, RuleError } from './core/errors.ts';
 import type { Command, Values } from './cli/command.ts';
 import { attackCommands } from './cli/attack-commands.ts';
 import { coreCommands } from './cli/core-commands.ts';
+import { generalsCommands } from './cli/generals-commands.ts';
 import { runCommand } from './cli/run-command.ts';
 import { scenarioCommands } from './cli/scenario-commands.ts';
 import { simCommands } from './cli/sim-commands.ts';
 import { workspaceCommands } from './cli/workspace-commands.ts';
 
-const commands: Record<string, Command> = { ...coreCommands, run: runCommand, ...simCommands, ...attackCommands, ...scenarioCommands, ...workspaceCommands };
+const commands: Record<string, Command> = { ...coreCommands, run: runCommand, ...simCommands, ...attackCommands, ...scenarioCommands, ...workspaceCommands, ...generalsCommands };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name} ${c.usage}`);
