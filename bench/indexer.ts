@@ -4,17 +4,13 @@ import type Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Block } from '../src/main/core/block.ts';
-import type { BlockEntry, ChainEvents } from '../src/main/core/chainstate.ts';
-import { Emitter } from '../src/main/core/events.ts';
-import { BlockHeader } from '../src/main/core/header.ts';
 import { FORKLAB_SIM } from '../src/main/core/params.ts';
 import { Rng } from '../src/main/core/rng.ts';
 import { NULL_TXID, SEQUENCE_FINAL, Transaction, type OutPoint } from '../src/main/core/tx.ts';
 import type { Coin } from '../src/main/core/utxo.ts';
-import type { BlockUndo } from '../src/main/core/validate.ts';
-import { ExplorerIndex, type ChainSource } from '../src/main/indexer/ingest.ts';
+import { ExplorerIndex } from '../src/main/indexer/ingest.ts';
 import { openIndexDatabase } from '../src/main/indexer/schema.ts';
+import { ScriptedChain } from '../test/support/scripted-chain.ts';
 import { figure, type Figure } from './figure.ts';
 
 const params = FORKLAB_SIM;
@@ -29,43 +25,14 @@ interface Spendable {
  * two-in, two-out transactions spending random earlier outputs to p2wpkh addresses from a pool of 20,000,
  * with undo data as a connected block has. Scripts are not signed (the index does not validate).
  */
-class SyntheticChain implements ChainSource {
-  readonly events = new Emitter<ChainEvents>();
-  readonly params = params;
-  private readonly active: BlockEntry[] = [];
-  private readonly blocks = new Map<string, Block>();
-  private readonly undos = new Map<string, BlockUndo>();
+class SyntheticChain extends ScriptedChain {
   private readonly rng = new Rng('bench-indexer');
   private readonly scripts: Uint8Array[];
   private readonly unspent: Spendable[] = [];
 
   constructor() {
-    const g = params.genesis;
-    this.active.push({ id: g.id, hash: g.hash, header: g.header, height: 0, chainWork: 1n, parent: null, sequence: 0, hasData: true, invalid: null, children: [] });
-    this.blocks.set(g.id, g);
+    super(params);
     this.scripts = Array.from({ length: 20_000 }, () => Uint8Array.of(0x00, 0x14, ...this.rng.bytes(20)));
-  }
-
-  get height(): number {
-    return this.active.length - 1;
-  }
-  entryAtHeight(h: number): BlockEntry | undefined {
-    return this.active[h];
-  }
-  isInActiveChain(e: BlockEntry): boolean {
-    return this.active[e.height] === e;
-  }
-  tips(): BlockEntry[] {
-    return [this.active[this.active.length - 1]!];
-  }
-  getBlock(id: string): Block | undefined {
-    return this.blocks.get(id);
-  }
-  getUndo(id: string): BlockUndo | undefined {
-    return this.undos.get(id);
-  }
-  getEntry(id: string): BlockEntry | undefined {
-    return this.active.find((e) => e.id === id);
   }
 
   private script(): Uint8Array {
@@ -82,8 +49,7 @@ class SyntheticChain implements ChainSource {
 
   /** Builds the next block (a coinbase with `coinbaseOutputs` outputs, then `count` payments) and reports it. */
   mine(count: number, coinbaseOutputs = 1): void {
-    const parent = this.active[this.active.length - 1]!;
-    const height = parent.height + 1;
+    const height = this.height + 1;
     const coinbase = new Transaction({
       version: 2,
       inputs: [{ prevout: { txid: NULL_TXID, vout: 0xffffffff }, scriptSig: Uint8Array.of(3, height & 0xff, (height >> 8) & 0xff, height >> 16), sequence: SEQUENCE_FINAL, witness: [] }],
@@ -111,16 +77,7 @@ class SyntheticChain implements ChainSource {
     }
     coinbase.outputs.forEach((o, vout) => created.push({ outpoint: { txid: coinbase.txid, vout }, coin: { value: o.value, scriptPubKey: o.scriptPubKey, height, coinbase: true } }));
     this.unspent.push(...created);
-    const header = new BlockHeader({ version: 4, prevHash: parent.hash, merkleRoot: new Uint8Array(32), time: parent.header.time + 600, bits: parent.header.bits, nonce: height });
-    const block = new Block(header, txs);
-    const entry: BlockEntry = { id: block.id, hash: block.hash, header, height, chainWork: parent.chainWork + 1n, parent, sequence: height, hasData: true, invalid: null, children: [] };
-    parent.children.push(entry);
-    this.active.push(entry);
-    this.blocks.set(entry.id, block);
-    this.undos.set(entry.id, { spent });
-    this.events.emit('blockConnected', { entry, block });
-    this.events.emit('tipChanged', { tip: entry, previous: parent });
-    this.events.emit('blockAccepted', { entry, block, status: 'connected' });
+    this.append(txs, { spent });
   }
 }
 

@@ -3,16 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Block } from '../src/main/core/block.ts';
 import { bytesToHexReversed } from '../src/main/core/bytes.ts';
-import type { BlockEntry, ChainEvents } from '../src/main/core/chainstate.ts';
-import { Emitter } from '../src/main/core/events.ts';
-import { BlockHeader } from '../src/main/core/header.ts';
 import { FORKLAB_SIM } from '../src/main/core/params.ts';
 import { NULL_TXID, SEQUENCE_FINAL, Transaction } from '../src/main/core/tx.ts';
-import { ExplorerIndex, type ChainSource } from '../src/main/indexer/ingest.ts';
+import { ExplorerIndex } from '../src/main/indexer/ingest.ts';
 import { Provenance } from '../src/main/indexer/provenance.ts';
 import { openIndexDatabase } from '../src/main/indexer/schema.ts';
+import { ScriptedChain } from '../test/support/scripted-chain.ts';
 import type { Figure } from './figure.ts';
 
 const params = FORKLAB_SIM;
@@ -22,38 +19,11 @@ const WIDTH = 1024;
 const LEVELS = 18;
 
 /** A best chain reported through the chain events the index subscribes to; scripts are not signed (the index does not validate). */
-class GraphChain implements ChainSource {
-  readonly events = new Emitter<ChainEvents>();
-  readonly params = params;
-  private readonly active: BlockEntry[] = [];
-  private readonly blocks = new Map<string, Block>();
+class GraphChain extends ScriptedChain {
   private nonce = 0;
 
   constructor() {
-    const g = params.genesis;
-    this.active.push({ id: g.id, hash: g.hash, header: g.header, height: 0, chainWork: 1n, parent: null, sequence: 0, hasData: true, invalid: null, children: [] });
-    this.blocks.set(g.id, g);
-  }
-  get height(): number {
-    return this.active.length - 1;
-  }
-  entryAtHeight(h: number): BlockEntry | undefined {
-    return this.active[h];
-  }
-  isInActiveChain(e: BlockEntry): boolean {
-    return this.active[e.height] === e;
-  }
-  tips(): BlockEntry[] {
-    return [this.active[this.active.length - 1]!];
-  }
-  getBlock(id: string): Block | undefined {
-    return this.blocks.get(id);
-  }
-  getUndo(): undefined {
-    return undefined;
-  }
-  getEntry(id: string): BlockEntry | undefined {
-    return this.active.find((e) => e.id === id);
+    super(params);
   }
 
   coinbase(outputs: number): Transaction {
@@ -67,18 +37,7 @@ class GraphChain implements ChainSource {
   }
 
   mine(txs: Transaction[]): void {
-    const all = txs[0]?.isCoinbase() ? txs : [this.coinbase(1), ...txs];
-    const parent = this.active[this.active.length - 1]!;
-    const height = parent.height + 1;
-    const header = new BlockHeader({ version: 4, prevHash: parent.hash, merkleRoot: new Uint8Array(32), time: parent.header.time + 600, bits: parent.header.bits, nonce: height });
-    const block = new Block(header, all);
-    const entry: BlockEntry = { id: block.id, hash: block.hash, header, height, chainWork: parent.chainWork + 1n, parent, sequence: height, hasData: true, invalid: null, children: [] };
-    parent.children.push(entry);
-    this.active.push(entry);
-    this.blocks.set(entry.id, block);
-    this.events.emit('blockConnected', { entry, block });
-    this.events.emit('tipChanged', { tip: entry, previous: parent });
-    this.events.emit('blockAccepted', { entry, block, status: 'connected' });
+    this.append(txs[0]?.isCoinbase() ? txs : [this.coinbase(1), ...txs]);
   }
 }
 

@@ -4,15 +4,12 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChainBuilder } from '../../../test/support/chain-builder.ts';
+import { ScriptedChain } from '../../../test/support/scripted-chain.ts';
 import { addressFromScript } from '../core/address.ts';
-import { Block } from '../core/block.ts';
-import type { BlockEntry, ChainEvents } from '../core/chainstate.ts';
 import { InputError } from '../core/errors.ts';
-import { Emitter } from '../core/events.ts';
-import { BlockHeader } from '../core/header.ts';
 import { FORKLAB_SIM } from '../core/params.ts';
 import { NULL_TXID, SEQUENCE_FINAL, Transaction } from '../core/tx.ts';
-import { ExplorerIndex, type ChainSource } from './ingest.ts';
+import { ExplorerIndex } from './ingest.ts';
 import { Provenance, type TaintPolicy } from './provenance.ts';
 
 const params = FORKLAB_SIM;
@@ -29,38 +26,11 @@ function address(n: number): string {
  * A best chain of hand-made blocks reported through chain events. Transactions are not signed and values are
  * free: the index does not validate, so a test states exactly the graph and the amounts it wants.
  */
-class Ledger implements ChainSource {
-  readonly events = new Emitter<ChainEvents>();
-  readonly params = params;
-  private readonly active: BlockEntry[] = [];
-  private readonly blocks = new Map<string, Block>();
+class Ledger extends ScriptedChain {
   private nonce = 0;
 
   constructor() {
-    const g = params.genesis;
-    this.active.push({ id: g.id, hash: g.hash, header: g.header, height: 0, chainWork: 1n, parent: null, sequence: 0, hasData: true, invalid: null, children: [] });
-    this.blocks.set(g.id, g);
-  }
-  get height(): number {
-    return this.active.length - 1;
-  }
-  entryAtHeight(h: number): BlockEntry | undefined {
-    return this.active[h];
-  }
-  isInActiveChain(e: BlockEntry): boolean {
-    return this.active[e.height] === e;
-  }
-  tips(): BlockEntry[] {
-    return [this.active[this.active.length - 1]!];
-  }
-  getBlock(id: string): Block | undefined {
-    return this.blocks.get(id);
-  }
-  getUndo(): undefined {
-    return undefined;
-  }
-  getEntry(id: string): BlockEntry | undefined {
-    return this.active.find((e) => e.id === id);
+    super(params);
   }
 
   /** A coinbase paying `values` to accounts `to` (account 0 by default). */
@@ -86,18 +56,7 @@ class Ledger implements ChainSource {
 
   /** Connects a block holding `txs`, whose first is a coinbase (one is made when `txs` starts with none). */
   mine(txs: Transaction[]): void {
-    const all = txs[0]?.isCoinbase() ? txs : [this.coinbase([50n]), ...txs];
-    const parent = this.active[this.active.length - 1]!;
-    const height = parent.height + 1;
-    const header = new BlockHeader({ version: 4, prevHash: parent.hash, merkleRoot: new Uint8Array(32), time: parent.header.time + 600, bits: parent.header.bits, nonce: height });
-    const block = new Block(header, all);
-    const entry: BlockEntry = { id: block.id, hash: block.hash, header, height, chainWork: parent.chainWork + 1n, parent, sequence: height, hasData: true, invalid: null, children: [] };
-    parent.children.push(entry);
-    this.active.push(entry);
-    this.blocks.set(entry.id, block);
-    this.events.emit('blockConnected', { entry, block });
-    this.events.emit('tipChanged', { tip: entry, previous: parent });
-    this.events.emit('blockAccepted', { entry, block, status: 'connected' });
+    this.append(txs[0]?.isCoinbase() ? txs : [this.coinbase([50n]), ...txs]);
   }
 }
 
