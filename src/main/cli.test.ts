@@ -3,6 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { FORKLAB } from './core/params.ts';
+import { workFromBits } from './core/pow.ts';
 
 const root = new URL('../../', import.meta.url);
 const headers: string[] = JSON.parse(readFileSync(new URL('test/vectors/mainnet-headers.json', root), 'utf8')).headers;
@@ -49,6 +51,19 @@ describe('cli decode-block', () => {
       expect(out).toMatchObject({ hash: b.hash, txCount: b.txids.length, merkleRoot: b.merkleRoot, merkleValid: true, txids: b.txids });
       expect(out.height === null || out.height === b.height).toBe(true);
     }
+  });
+});
+
+describe('cli mine', () => {
+  it('mines blocks with real proof of work and reports the tip, height, chain work and time', () => {
+    const r = cli(['mine', '--blocks', '3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ network: 'forklab', height: 3, tip: expect.stringMatching(/^0{4}[0-9a-f]{60}$/), chainWork: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(out.seconds).toBeGreaterThan(0);
+    expect(out.hashes).toBeGreaterThan(0);
+    // Three blocks at the genesis target (difficulty never falls below it): four times the genesis block's work.
+    expect(BigInt(`0x${out.chainWork}`)).toBe(4n * workFromBits(FORKLAB.genesis.header.bits));
   });
 });
 
