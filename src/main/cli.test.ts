@@ -52,6 +52,17 @@ describe('cli decode-block', () => {
       expect(out.height === null || out.height === b.height).toBe(true);
     }
   });
+
+  it('shows each output with its script type and address, as on mainnet', () => {
+    const genesis = blocks.find((b) => b.height === 0)!;
+    const out = JSON.parse(cli(['decode-block', '--network', 'mainnet', '--json', genesis.hex]).stdout);
+    expect(out.txs[0].coinbase).toBe(true);
+    expect(out.txs[0].outputs).toEqual([{ value: '5000000000', type: 'p2pk', address: null, asm: expect.stringMatching(/^04678afdb0fe.* OP_CHECKSIG$/) }]);
+    const b170 = blocks.find((b) => b.height === 170)!;
+    const spend = JSON.parse(cli(['decode-block', '--network', 'mainnet', '--json', b170.hex]).stdout).txs[1];
+    expect(spend.inputs[0].prevout).toBe('0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9:0');
+    expect(spend.outputs.map((o: { type: string }) => o.type)).toEqual(['p2pk', 'p2pk']);
+  });
 });
 
 describe('cli mine', () => {

@@ -2,7 +2,9 @@
 
 import { readFileSync } from 'node:fs';
 import { blockFromHex, type Block } from '../core/block.ts';
-import { bytesToHexReversed, equalBytes, hexToBytes } from '../core/bytes.ts';
+import { addressFromScript } from '../core/address.ts';
+import { bytesToHex, bytesToHexReversed, equalBytes, hexToBytes } from '../core/bytes.ts';
+import { classifyScript, scriptToAsm } from '../core/script.ts';
 import { Chainstate } from '../core/chainstate.ts';
 import { InputError, ParseError, RuleError } from '../core/errors.ts';
 import { BlockHeader } from '../core/header.ts';
@@ -78,6 +80,16 @@ export const coreCommands: Record<string, Command> = {
         merkleValid,
         contextFreeChecks: checks,
         txids: block.txs.map((tx) => tx.id),
+        txs: block.txs.map((tx) => ({
+          txid: tx.id,
+          wtxid: bytesToHexReversed(tx.wtxid),
+          size: tx.totalSize,
+          vsize: tx.vsize,
+          weight: tx.weight,
+          coinbase: tx.isCoinbase(),
+          inputs: tx.inputs.map((i) => (tx.isCoinbase() ? { coinbase: bytesToHex(i.scriptSig) } : { prevout: `${bytesToHexReversed(i.prevout.txid)}:${i.prevout.vout}`, witnessItems: i.witness.length })),
+          outputs: tx.outputs.map((o) => ({ value: o.value, type: classifyScript(o.scriptPubKey).type, address: addressFromScript(o.scriptPubKey, params), asm: scriptToAsm(o.scriptPubKey) })),
+        })),
       };
     },
     print: (r) => {
