@@ -5,7 +5,8 @@ import { addressFromScript, type AddressPrefixes } from '../core/address.ts';
 import type { Block } from '../core/block.ts';
 import { bytesToHexReversed, type Bytes } from '../core/bytes.ts';
 import type { BlockEntry, Chainstate } from '../core/chainstate.ts';
-import type { DoubleSpend, Mempool } from '../core/mempool.ts';
+import type { DoubleSpend, Mempool, MempoolEntry } from '../core/mempool.ts';
+import { InputError } from '../core/errors.ts';
 import { classifyScript } from '../core/script.ts';
 import type { BlockUndo } from '../core/validate.ts';
 import { ExplorerQueries } from './queries.ts';
@@ -48,7 +49,13 @@ export interface DoubleSpendPayload {
 export type ChainSource = Pick<Chainstate, 'events' | 'params' | 'height' | 'entryAtHeight' | 'isInActiveChain' | 'tips' | 'getBlock' | 'getUndo' | 'getEntry'>;
 
 /** What the index reads from a node's mempool. */
-export type MempoolSource = Pick<Mempool, 'events' | 'has'>;
+export type MempoolSource = Pick<Mempool, 'events' | 'has' | 'all'>;
+
+/** When an attack ran, on the lab clock (milliseconds; stored rounded to whole milliseconds). */
+export interface AttackTime {
+  started: number;
+  finished: number;
+}
 
 export interface ExplorerIndexOptions {
   /**
@@ -82,6 +89,9 @@ type OpBody =
   | { kind: 'connect' | 'disconnect' | 'tip'; view: View; entry: BlockEntry }
   | { kind: 'status'; view: View; entry: BlockEntry; status: 'stale' | 'invalid'; code: string | null }
   | { kind: 'reset'; view: View }
+  | { kind: 'mempool-reset'; view: View }
+  | { kind: 'mempool-add'; view: View; entry: MempoolEntry }
+  | { kind: 'mempool-remove'; view: View; txid: string }
   | { kind: 'event'; view: View; type: EventKind; time: number; payload: ReorgPayload | RejectedPayload | DoubleSpendPayload };
 type Op = OpBody & { boundary: boolean };
 
@@ -149,7 +159,8 @@ export class ExplorerIndex {
   private readonly stmt: Record<
     | 'blockByHash' | 'insertBlock' | 'fillBlock' | 'txidByBlob' | 'insertTxid' | 'insertTx' | 'insertInput' | 'insertOutput'
     | 'addressByText' | 'insertAddress' | 'prevValue' | 'setViewBlock' | 'unsetViewBlock' | 'trimViewBlocks' | 'setStatus'
-    | 'addStatus' | 'hasStatus' | 'setTip' | 'insertEvent' | 'clearViewBlocks' | 'demoteActive',
+    | 'addStatus' | 'hasStatus' | 'setTip' | 'insertEvent' | 'clearViewBlocks' | 'demoteActive'
+    | 'insertMempoolTx' | 'deleteMempoolTx' | 'clearMempool' | 'insertAttackReport',
     Statement
   >;
 
@@ -189,6 +200,11 @@ export class ExplorerIndex {
       insertEvent: p('INSERT INTO events (view_id, time, kind, payload) VALUES (?, ?, ?, ?)'),
       clearViewBlocks: p('DELETE FROM view_blocks WHERE view_id = ?'),
       demoteActive: p("UPDATE block_status SET status = 'stale' WHERE view_id = ? AND status = 'active'"),
+      insertMempoolTx: p(`INSERT OR REPLACE INTO mempool (view_id, txid, raw, size, vsize, weight, fee, fee_rate, time, input_count, output_count, value_out)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      deleteMempoolTx: p('DELETE FROM mempool WHERE view_id = ? AND txid = ?'),
+      clearMempool: p('DELETE FROM mempool WHERE view_id = ?'),
+      insertAttackReport: p('INSERT INTO attack_reports (view_id, attack, started, finished, params, report) VALUES (?, ?, ?, ?, ?, ?)'),
     };
     this.loadCounters();
     this.queries = new ExplorerQueries(db);
@@ -238,7 +254,13 @@ export class ExplorerIndex {
       }),
     ];
     if (mempool) {
+      // The mempool as it stands, then its changes; its listeners on the chain run before ours, so a block's
+      // 'removed' events are queued before the block itself.
+      this.push({ kind: 'mempool-reset', view });
+      for (const entry of mempool.all()) this.push({ kind: 'mempool-add', view, entry });
       offs.push(
+        mempool.events.on('added', ({ entry }) => this.push({ kind: 'mempool-add', view, entry })),
+        mempool.events.on('removed', ({ txid }) => this.push({ kind: 'mempool-remove', view, txid })),
         mempool.events.on('doubleSpend', (d: DoubleSpend) => {
           const payload: DoubleSpendPayload = { txid: d.txid, conflictingTxid: d.conflictingTxid, outpoints: d.outpoints, block: d.blockId };
           this.push({ kind: 'event', view, type: 'double-spend', time: this.now(), payload});
@@ -248,6 +270,26 @@ export class ExplorerIndex {
     return () => {
       for (const off of offs) off();
     };
+  }
+
+  /**
+   * Stores an attack's report (bigints become decimal strings) in one statement and returns its id. `view`
+   * names the node the attack targeted (a view the index follows), or null for a network-wide attack.
+   */
+  recordAttackReport(name: string, params: unknown, report: unknown, time: AttackTime, view: string | null = null): number {
+    if (typeof name !== 'string' || name.length === 0) throw new InputError('bad-attack', `attack: expected a name, got ${JSON.stringify(name)}`);
+    const started = checkTime(time?.started, 'started');
+    const finished = checkTime(time?.finished, 'finished');
+    if (finished < started) throw new InputError('bad-time', `finished: expected a time >= started (${started}), got ${finished}`);
+    const paramsJson = toJson(params, 'params');
+    const reportJson = toJson(report, 'report');
+    let viewId: number | null = null;
+    if (view !== null) {
+      const found = this.db.prepare('SELECT id FROM views WHERE name = ?').pluck().get(view) as number | bigint | undefined;
+      if (found === undefined) throw new InputError('unknown-view', `view: expected a node the index follows, got ${JSON.stringify(view)}`);
+      viewId = Number(found);
+    }
+    return Number(this.stmt.insertAttackReport.run(viewId, name, started, finished, paramsJson, reportJson).lastInsertRowid);
   }
 
   /** Number of queued changes not yet committed. */
@@ -402,6 +444,17 @@ export class ExplorerIndex {
       case 'event':
         s.insertEvent.run(op.view.id, Math.round(op.time), op.type, JSON.stringify(op.payload));
         return;
+      case 'mempool-reset':
+        s.clearMempool.run(op.view.id);
+        return;
+      case 'mempool-add': {
+        const { tx, fee, vsize, feeRate, time } = op.entry;
+        s.insertMempoolTx.run(op.view.id, displayBlob(tx.txid), tx.toBytes(), tx.totalSize, vsize, tx.weight, fee, feeRate, time, tx.inputs.length, tx.outputs.length, tx.totalOut());
+        return;
+      }
+      case 'mempool-remove':
+        s.deleteMempoolTx.run(op.view.id, Buffer.from(op.txid, 'hex'));
+        return;
     }
   }
 
@@ -540,6 +593,24 @@ export class ExplorerIndex {
       });
     });
   }
+}
+
+/** A lab-clock time in milliseconds, rounded to a whole millisecond as event rows are. */
+function checkTime(t: unknown, what: string): number {
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > Number.MAX_SAFE_INTEGER) throw new InputError('bad-time', `${what}: expected a non-negative number of milliseconds, got ${String(t)}`);
+  return Math.round(t);
+}
+
+/** JSON text of a value, with bigints as decimal strings; refuses what JSON cannot hold. */
+function toJson(value: unknown, what: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  } catch (e) {
+    throw new InputError(`bad-${what}`, `${what}: expected a JSON-serializable value, got one that fails: ${(e as Error).message}`);
+  }
+  if (text === undefined) throw new InputError(`bad-${what}`, `${what}: expected a JSON-serializable value, got ${typeof value}`);
+  return text;
 }
 
 /** The diff of a reorg, taken when it happens (the mempool has already taken the detached transactions back). */

@@ -1,4 +1,4 @@
-// Explorer queries over the index, each answered "as view X sees it": blocks, transactions, addresses, tips, reorgs.
+// Explorer queries over the index, each answered "as view X sees it": blocks, transactions, addresses, tips, reorgs, mempool; and attack reports.
 
 import type Database from 'better-sqlite3';
 import { InputError } from '../core/errors.ts';
@@ -129,6 +129,47 @@ export interface ReorgRecord extends ReorgPayload {
   time: number;
 }
 
+/** An unconfirmed transaction in a view's mempool. */
+export interface MempoolTx {
+  txid: string;
+  size: number;
+  vsize: number;
+  weight: number;
+  fee: bigint;
+  /** Satoshis per virtual byte. */
+  feeRate: number;
+  /** Seconds on the node's clock when it entered the mempool. */
+  time: number;
+  inputCount: number;
+  outputCount: number;
+  valueOut: bigint;
+}
+
+export interface MempoolInfo {
+  /** Totals over every transaction that passes the filter (not only the returned page). */
+  count: number;
+  vsize: number;
+  fees: bigint;
+  /** Highest fee rate first; ties by txid. */
+  txs: MempoolTx[];
+}
+
+export interface AttackReportSummary {
+  id: number;
+  /** The node the attack targeted, or null for a network-wide attack. */
+  view: string | null;
+  attack: string;
+  /** Milliseconds on the lab clock. */
+  started: number;
+  finished: number;
+  params: unknown;
+}
+
+export interface AttackReportRecord extends AttackReportSummary {
+  /** As recorded, with bigints as decimal strings. */
+  report: unknown;
+}
+
 const HASH_RE = /^[0-9a-fA-F]{64}$/;
 const MAX_LIMIT = 1000;
 const MAX_TREE_SPAN = 2000;
@@ -235,6 +276,13 @@ function prepareStatements(db: Db) {
     treeStatus: p(`SELECT s.block_id, v.name, s.status, s.code FROM blocks b JOIN block_status s ON s.block_id = b.id JOIN views v ON v.id = s.view_id
       WHERE b.height BETWEEN ? AND ?`),
     reorgs: p("SELECT id, time, payload FROM events WHERE view_id = ? AND kind = 'reorg' AND id < ? ORDER BY id DESC LIMIT ?"),
+    mempoolTxs: p(`SELECT txid, size, vsize, weight, fee, fee_rate, time, input_count, output_count, value_out FROM mempool
+      WHERE view_id = ? AND fee_rate >= ? ORDER BY fee_rate DESC, txid LIMIT ?`).safeIntegers(true),
+    mempoolTotals: p('SELECT count(*) AS count, coalesce(sum(vsize), 0) AS vsize, coalesce(sum(fee), 0) AS fees FROM mempool WHERE view_id = ? AND fee_rate >= ?').safeIntegers(true),
+    attackReports: p(`SELECT r.id, v.name AS view, r.attack, r.started, r.finished, r.params FROM attack_reports r LEFT JOIN views v ON v.id = r.view_id
+      WHERE r.id < ? ORDER BY r.id DESC LIMIT ?`),
+    attackReport: p(`SELECT r.id, v.name AS view, r.attack, r.started, r.finished, r.params, r.report FROM attack_reports r LEFT JOIN views v ON v.id = r.view_id
+      WHERE r.id = ?`),
   };
 }
 
@@ -484,6 +532,47 @@ export class ExplorerQueries {
     const before = o.before === undefined ? Number.MAX_SAFE_INTEGER : checkHeight(o.before, 'before');
     const rows = this.s.reorgs.all(v.id, before, limit) as { id: number; time: number; payload: string }[];
     return rows.map((r) => ({ id: r.id, time: r.time, ...(JSON.parse(r.payload) as ReorgPayload) }));
+  }
+
+  /** The view's mempool, highest fee rate first, with totals; `minFeeRate` (sat/vB) filters both. */
+  mempool(viewName: string, o: { limit?: number; minFeeRate?: number } = {}): MempoolInfo {
+    const v = this.view(viewName);
+    const limit = checkLimit(o.limit, 50);
+    const min = o.minFeeRate ?? 0;
+    if (typeof min !== 'number' || !Number.isFinite(min) || min < 0) throw new InputError('bad-fee-rate', `minFeeRate: expected a non-negative number, got ${String(o.minFeeRate)}`);
+    type Row = { txid: Buffer; size: bigint; vsize: bigint; weight: bigint; fee: bigint; fee_rate: number; time: number; input_count: bigint; output_count: bigint; value_out: bigint };
+    const txs = (this.s.mempoolTxs.all(v.id, min, limit) as Row[]).map(
+      (r): MempoolTx => ({
+        txid: hex(r.txid),
+        size: Number(r.size),
+        vsize: Number(r.vsize),
+        weight: Number(r.weight),
+        fee: r.fee,
+        feeRate: r.fee_rate,
+        time: r.time,
+        inputCount: Number(r.input_count),
+        outputCount: Number(r.output_count),
+        valueOut: r.value_out,
+      }),
+    );
+    const t = this.s.mempoolTotals.get(v.id, min) as { count: bigint; vsize: bigint; fees: bigint };
+    return { count: Number(t.count), vsize: Number(t.vsize), fees: t.fees, txs };
+  }
+
+  /** Stored attack reports, newest first, without their report bodies; `before` is an id cursor. */
+  attackReports(o: { limit?: number; before?: number } = {}): AttackReportSummary[] {
+    const limit = checkLimit(o.limit, 50);
+    const before = o.before === undefined ? Number.MAX_SAFE_INTEGER : checkHeight(o.before, 'before');
+    const rows = this.s.attackReports.all(before, limit) as (Omit<AttackReportSummary, 'params'> & { params: string })[];
+    return rows.map((r) => ({ ...r, params: JSON.parse(r.params) as unknown }));
+  }
+
+  /** One attack report with its parameters and body, or null for an unknown id. */
+  attackReport(id: number): AttackReportRecord | null {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw new InputError('bad-id', `id: expected a positive integer, got ${String(id)}`);
+    const r = this.s.attackReport.get(id) as (Omit<AttackReportRecord, 'params' | 'report'> & { params: string; report: string }) | undefined;
+    if (!r) return null;
+    return { ...r, params: JSON.parse(r.params) as unknown, report: JSON.parse(r.report) as unknown };
   }
 
   /** The database this reads (for tests and tools that check invariants). */

@@ -41,7 +41,7 @@ describe('index schema', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['addresses', 'block_status', 'blocks', 'events', 'inputs', 'outputs', 'txids', 'txs', 'view_blocks', 'views']);
+    expect(tables).toEqual(['addresses', 'attack_reports', 'block_status', 'blocks', 'events', 'inputs', 'mempool', 'outputs', 'txids', 'txs', 'view_blocks', 'views']);
     db.close();
     const again = new Database(path);
     expect(migrate(again)).toBe(SCHEMA_VERSION);

@@ -117,6 +117,35 @@ CREATE TABLE events (
   payload TEXT NOT NULL                          -- JSON
 );
 CREATE INDEX events_view_kind ON events(view_id, kind, id);
+
+-- Each view's mempool, as its node's mempool holds it (added/removed events). Rows churn, so the txid is kept
+-- here rather than in txids: a transaction that never confirms leaves nothing behind.
+CREATE TABLE mempool (
+  view_id INTEGER NOT NULL REFERENCES views(id),
+  txid BLOB NOT NULL,                            -- display order
+  raw BLOB NOT NULL,                             -- the serialized transaction, with witness
+  size INTEGER NOT NULL,
+  vsize INTEGER NOT NULL,
+  weight INTEGER NOT NULL,
+  fee INTEGER NOT NULL,                          -- satoshis
+  fee_rate REAL NOT NULL,                        -- sat/vB, fee / vsize as the mempool computes it
+  time REAL NOT NULL,                            -- seconds on the node's clock when it entered
+  input_count INTEGER NOT NULL,
+  output_count INTEGER NOT NULL,
+  value_out INTEGER NOT NULL,                    -- satoshis, sum of the outputs
+  PRIMARY KEY (view_id, txid)
+) WITHOUT ROWID;
+CREATE INDEX mempool_fee_rate ON mempool(view_id, fee_rate DESC, txid);
+
+CREATE TABLE attack_reports (
+  id INTEGER PRIMARY KEY,
+  view_id INTEGER REFERENCES views(id),          -- the node the attack targeted; NULL when it is network-wide
+  attack TEXT NOT NULL,
+  started INTEGER NOT NULL,                      -- milliseconds on the lab clock
+  finished INTEGER NOT NULL,
+  params TEXT NOT NULL,                          -- JSON
+  report TEXT NOT NULL                           -- JSON, bigints as decimal strings
+);
 `;
 
 /** MIGRATIONS[i] upgrades a file from schema version i to i + 1. */
