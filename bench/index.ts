@@ -6,6 +6,7 @@ import { benchSimDoubleSpend } from './sim.ts';
 import { benchVirtualNetwork } from './network.ts';
 import { benchIngest } from './indexer.ts';
 import { benchProvenance } from './provenance.ts';
+import { benchQueries } from './queries.ts';
 import { benchReorg, benchValidation } from './validation.ts';
 import type { Figure } from './figure.ts';
 
@@ -23,6 +24,8 @@ log('bench: network in virtual time');
 figures.push(benchVirtualNetwork());
 log('bench: explorer index ingest');
 figures.push(benchIngest());
+log('bench: explorer queries on 1M transactions (builds the index first, a few minutes)');
+figures.push(...benchQueries());
 log('bench: provenance');
 figures.push(benchProvenance());
 log('bench: Monte Carlo');
