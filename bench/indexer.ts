@@ -5,81 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FORKLAB_SIM } from '../src/main/core/params.ts';
-import { Rng } from '../src/main/core/rng.ts';
-import { NULL_TXID, SEQUENCE_FINAL, Transaction, type OutPoint } from '../src/main/core/tx.ts';
-import type { Coin } from '../src/main/core/utxo.ts';
 import { ExplorerIndex } from '../src/main/indexer/ingest.ts';
 import { openIndexDatabase } from '../src/main/indexer/schema.ts';
-import { ScriptedChain } from '../test/support/scripted-chain.ts';
+import { SyntheticChain } from '../test/support/scripted-chain.ts';
 import { figure, type Figure } from './figure.ts';
 
 const params = FORKLAB_SIM;
-
-interface Spendable {
-  outpoint: OutPoint;
-  coin: Coin;
-}
-
-/**
- * A synthetic best chain reported through the chain events the index subscribes to: blocks of `perBlock`
- * two-in, two-out transactions spending random earlier outputs to p2wpkh addresses from a pool of 20,000,
- * with undo data as a connected block has. Scripts are not signed (the index does not validate).
- */
-class SyntheticChain extends ScriptedChain {
-  private readonly rng = new Rng('bench-indexer');
-  private readonly scripts: Uint8Array[];
-  private readonly unspent: Spendable[] = [];
-
-  constructor() {
-    super(params);
-    this.scripts = Array.from({ length: 20_000 }, () => Uint8Array.of(0x00, 0x14, ...this.rng.bytes(20)));
-  }
-
-  private script(): Uint8Array {
-    return this.scripts[this.rng.int(this.scripts.length)]!;
-  }
-
-  private take(): Spendable {
-    const i = this.rng.int(this.unspent.length);
-    const s = this.unspent[i]!;
-    this.unspent[i] = this.unspent[this.unspent.length - 1]!;
-    this.unspent.pop();
-    return s;
-  }
-
-  /** Builds the next block (a coinbase with `coinbaseOutputs` outputs, then `count` payments) and reports it. */
-  mine(count: number, coinbaseOutputs = 1): void {
-    const height = this.height + 1;
-    const coinbase = new Transaction({
-      version: 2,
-      inputs: [{ prevout: { txid: NULL_TXID, vout: 0xffffffff }, scriptSig: Uint8Array.of(3, height & 0xff, (height >> 8) & 0xff, height >> 16), sequence: SEQUENCE_FINAL, witness: [] }],
-      outputs: Array.from({ length: coinbaseOutputs }, () => ({ value: 5_000_000n, scriptPubKey: this.script() })),
-      locktime: 0,
-    });
-    const txs = [coinbase];
-    const spent: Coin[][] = [];
-    const created: Spendable[] = [];
-    for (let i = 0; i < count && this.unspent.length >= 2; i++) {
-      const ins = [this.take(), this.take()];
-      const total = ins[0]!.coin.value + ins[1]!.coin.value - 500n;
-      const tx = new Transaction({
-        version: 2,
-        inputs: ins.map((s) => ({ prevout: s.outpoint, scriptSig: new Uint8Array(0), sequence: SEQUENCE_FINAL, witness: [this.rng.bytes(64)] })),
-        outputs: [
-          { value: total / 2n, scriptPubKey: this.script() },
-          { value: total - total / 2n, scriptPubKey: this.script() },
-        ],
-        locktime: 0,
-      });
-      txs.push(tx);
-      spent.push(ins.map((s) => s.coin));
-      tx.outputs.forEach((o, vout) => created.push({ outpoint: { txid: tx.txid, vout }, coin: { value: o.value, scriptPubKey: o.scriptPubKey, height, coinbase: false } }));
-    }
-    coinbase.outputs.forEach((o, vout) => created.push({ outpoint: { txid: coinbase.txid, vout }, coin: { value: o.value, scriptPubKey: o.scriptPubKey, height, coinbase: true } }));
-    this.unspent.push(...created);
-    this.append(txs, { spent });
-  }
-}
 
 const TABLES = ['blocks', 'txids', 'txs', 'addresses', 'outputs', 'inputs', 'views', 'view_blocks', 'block_status'] as const;
 
@@ -101,7 +32,7 @@ export function benchIngest(): Figure {
   const PER_TRANSACTION = 100; // the index's chunk budget; a block's rows and its tip pointer still commit together
   const dir = mkdtempSync(join(tmpdir(), 'forklab-bench-index-'));
   try {
-    const chain = new SyntheticChain();
+    const chain = new SyntheticChain(params, { seed: 'bench-indexer' });
     for (let i = 0; i < 4; i++) chain.mine(0, 500); // coins to spend
 
     const db = openIndexDatabase(join(dir, 'index.sqlite'));

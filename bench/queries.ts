@@ -4,18 +4,12 @@ import type Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Block } from '../src/main/core/block.ts';
-import type { BlockEntry, ChainEvents } from '../src/main/core/chainstate.ts';
-import { Emitter } from '../src/main/core/events.ts';
-import { BlockHeader } from '../src/main/core/header.ts';
-import { FORKLAB_SIM, type NetworkParams } from '../src/main/core/params.ts';
+import { FORKLAB_SIM } from '../src/main/core/params.ts';
 import { Rng } from '../src/main/core/rng.ts';
-import { NULL_TXID, SEQUENCE_FINAL, Transaction, type OutPoint } from '../src/main/core/tx.ts';
-import type { Coin } from '../src/main/core/utxo.ts';
-import type { BlockUndo } from '../src/main/core/validate.ts';
-import { ExplorerIndex, type ChainSource } from '../src/main/indexer/ingest.ts';
+import { ExplorerIndex } from '../src/main/indexer/ingest.ts';
 import { ExplorerQueries } from '../src/main/indexer/queries.ts';
 import { openIndexDatabase } from '../src/main/indexer/schema.ts';
+import { SyntheticChain } from '../test/support/scripted-chain.ts';
 import type { Figure } from './figure.ts';
 
 const BLOCKS = 250;
@@ -24,113 +18,6 @@ const ADDRESSES = 20_000;
 const QUERIES = 3000;
 const WARM_UP = 200;
 const VIEW = 'bench';
-
-interface Spendable {
-  outpoint: OutPoint;
-  coin: Coin;
-}
-
-/**
- * A best chain of synthetic blocks (as bench/indexer.ts builds them: two-in, two-out transactions spending
- * random earlier outputs to p2wpkh addresses from a fixed pool), reported through the chain events the index
- * subscribes to. Unlike ScriptedChain it keeps only the newest block and its undo data, so a million
- * transactions fit in memory; the index reads a block only while handling the event that reports it.
- */
-class StreamedChain implements ChainSource {
-  readonly events = new Emitter<ChainEvents>();
-  readonly params: NetworkParams;
-  private readonly active: BlockEntry[] = [];
-  private readonly rng = new Rng('bench-queries');
-  private readonly scripts: Uint8Array[];
-  private readonly unspent: Spendable[] = [];
-  private readonly witness = [new Uint8Array(64).fill(0x5a)]; // a Schnorr signature's size; the index does not verify
-  private last: { id: string; block: Block; undo: BlockUndo | undefined } | null = null;
-
-  constructor(params: NetworkParams) {
-    this.params = params;
-    const g = params.genesis;
-    this.active.push({ id: g.id, hash: g.hash, header: g.header, height: 0, chainWork: 1n, parent: null, sequence: 0, hasData: true, invalid: null, children: [] });
-    this.last = { id: g.id, block: g, undo: undefined };
-    this.scripts = Array.from({ length: ADDRESSES }, () => Uint8Array.of(0x00, 0x14, ...this.rng.bytes(20)));
-  }
-
-  get height(): number {
-    return this.active.length - 1;
-  }
-  entryAtHeight(h: number): BlockEntry | undefined {
-    return this.active[h];
-  }
-  isInActiveChain(e: BlockEntry): boolean {
-    return this.active[e.height] === e;
-  }
-  tips(): BlockEntry[] {
-    return [this.active[this.active.length - 1]!];
-  }
-  getBlock(id: string): Block | undefined {
-    return this.last?.id === id ? this.last.block : undefined;
-  }
-  getUndo(id: string): BlockUndo | undefined {
-    return this.last?.id === id ? this.last.undo : undefined;
-  }
-  getEntry(id: string): BlockEntry | undefined {
-    return this.active.find((e) => e.id === id);
-  }
-
-  private script(): Uint8Array {
-    return this.scripts[this.rng.int(this.scripts.length)]!;
-  }
-
-  private take(): Spendable {
-    const i = this.rng.int(this.unspent.length);
-    const s = this.unspent[i]!;
-    this.unspent[i] = this.unspent[this.unspent.length - 1]!;
-    this.unspent.pop();
-    return s;
-  }
-
-  /** Builds the next block (a coinbase with `coinbaseOutputs` outputs, then up to `count` payments) and reports it. */
-  mine(count: number, coinbaseOutputs = 1): void {
-    const parent = this.active[this.active.length - 1]!;
-    const height = parent.height + 1;
-    const coinbase = new Transaction({
-      version: 2,
-      inputs: [{ prevout: { txid: NULL_TXID, vout: 0xffffffff }, scriptSig: Uint8Array.of(3, height & 0xff, (height >> 8) & 0xff, height >> 16), sequence: SEQUENCE_FINAL, witness: [] }],
-      outputs: Array.from({ length: coinbaseOutputs }, () => ({ value: 5_000_000n, scriptPubKey: this.script() })),
-      locktime: 0,
-    });
-    const txs = [coinbase];
-    const spent: Coin[][] = [];
-    const created: Spendable[] = [];
-    for (let i = 0; i < count && this.unspent.length >= 2; i++) {
-      const ins = [this.take(), this.take()];
-      const total = ins[0]!.coin.value + ins[1]!.coin.value - 500n;
-      const tx = new Transaction({
-        version: 2,
-        inputs: ins.map((s) => ({ prevout: s.outpoint, scriptSig: new Uint8Array(0), sequence: SEQUENCE_FINAL, witness: this.witness })),
-        outputs: [
-          { value: total / 2n, scriptPubKey: this.script() },
-          { value: total - total / 2n, scriptPubKey: this.script() },
-        ],
-        locktime: 0,
-      });
-      txs.push(tx);
-      spent.push(ins.map((s) => s.coin));
-      tx.outputs.forEach((o, vout) => created.push({ outpoint: { txid: tx.txid, vout }, coin: { value: o.value, scriptPubKey: o.scriptPubKey, height, coinbase: false } }));
-    }
-    coinbase.outputs.forEach((o, vout) => created.push({ outpoint: { txid: coinbase.txid, vout }, coin: { value: o.value, scriptPubKey: o.scriptPubKey, height, coinbase: true } }));
-    this.unspent.push(...created);
-
-    const header = new BlockHeader({ version: 4, prevHash: parent.hash, merkleRoot: new Uint8Array(32), time: parent.header.time + 600, bits: parent.header.bits, nonce: height });
-    const block = new Block(header, txs);
-    const entry: BlockEntry = { id: block.id, hash: block.hash, header, height, chainWork: parent.chainWork + 1n, parent, sequence: height, hasData: true, invalid: null, children: [] };
-    parent.children.push(entry);
-    this.active.push(entry);
-    this.last = { id: entry.id, block, undo: { spent } };
-    this.events.emit('blockConnected', { entry, block });
-    this.events.emit('tipChanged', { tip: entry, previous: parent });
-    this.events.emit('blockAccepted', { entry, block, status: 'connected' });
-  }
-}
 
 interface Latency {
   p50: number;
@@ -171,7 +58,7 @@ function latencyFigure(name: string, l: Latency, baseline: Latency, baselineName
 /** Builds the index through ExplorerIndex, one SQLite transaction per block, with progress on stderr. */
 function buildIndex(path: string): { txs: number; seconds: number } {
   const start = performance.now();
-  const chain = new StreamedChain(FORKLAB_SIM);
+  const chain = new SyntheticChain(FORKLAB_SIM, { seed: 'bench-queries', addresses: ADDRESSES, keep: 'newest' });
   const db = openIndexDatabase(path);
   try {
     const index = new ExplorerIndex(db, { schedule: () => {}, now: () => 0, maxTxsPerTransaction: PER_BLOCK });
