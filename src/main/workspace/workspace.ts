@@ -8,7 +8,7 @@ import type { NetworkParams } from '../core/params.ts';
 import { ExplorerIndex } from '../indexer/ingest.ts';
 import type { ExplorerQueries } from '../indexer/queries.ts';
 import { APPLICATION_ID, IndexSchemaError, openIndexDatabase, SCHEMA_VERSION } from '../indexer/schema.ts';
-import { Lab } from '../network/lab.ts';
+import { Lab, type LabMode, type LabOptions } from '../network/lab.ts';
 import { VirtualScheduler } from '../network/scheduler.ts';
 import { latestBlockTime, replayView, storedViews } from './replay.ts';
 import { verifyIndex, type VerifyResult } from './verify.ts';
@@ -64,6 +64,17 @@ function createAtomically(dir: string, fill: (tmp: string) => void): void {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+export interface WorkspaceOpenOptions {
+  /**
+   * 'virtual' (default): a discrete-event clock the caller drives. 'real': the wall clock, with real proof of
+   * work by `realMiners` (kept a parameter so virtual runs never load worker code).
+   */
+  mode?: LabMode;
+  realMiners?: LabOptions['realMiners'];
+  /** Mining threads in real mode. */
+  threads?: number;
 }
 
 /** Read-only access to a workspace's description and index, without rebuilding the network (queries, verify). */
@@ -145,17 +156,16 @@ export class Workspace {
    * directory, a newer format or schema, or a corrupt forklab.json or index. Throws InputError
    * 'bad-stored-block' when a stored block of a node's best chain no longer validates.
    */
-  static open(dir: string): Workspace {
+  static open(dir: string, o: WorkspaceOpenOptions = {}): Workspace {
     const d = resolve(dir);
     checkWorkspaceDir(d);
     const file = readWorkspaceFile(join(d, WORKSPACE_FILE));
     const db = openIndex(d);
     let lab: Lab | undefined;
     try {
-      lab = buildLab(file);
+      lab = buildLab(file, o);
       // The clock starts no earlier than the newest stored block, or replayed blocks would be time-too-new.
-      const scheduler = lab.scheduler as VirtualScheduler;
-      scheduler.runUntil(Math.max(file.clockMs, latestBlockTime(db) * 1000 + 1000));
+      if (lab.scheduler instanceof VirtualScheduler) lab.scheduler.runUntil(Math.max(file.clockMs, latestBlockTime(db) * 1000 + 1000));
       const views = new Map(storedViews(db).map((v) => [v.name, v]));
       for (const node of lab.testnet.allNodes()) {
         const view = views.get(node.id);
@@ -301,10 +311,23 @@ function readExport(path: string): WorkspaceFile {
   }
 }
 
-/** The lab forklab.json describes, in virtual mode: nodes with their miners, then the topology and extra links. */
-export function buildLab(file: WorkspaceFile): Lab {
+/**
+ * The lab forklab.json describes (virtual mode unless `o.mode` says 'real'): nodes with their miners, then the
+ * topology and extra links.
+ */
+export function buildLab(file: WorkspaceFile, o: WorkspaceOpenOptions = {}): Lab {
   const n = file.network;
-  const lab = Lab.custom({ mode: 'virtual', seed: file.seed, params: WORKSPACE_PARAMS[file.params]!, nodes: n.nodes, ...(n.banThreshold !== undefined ? { banThreshold: n.banThreshold } : {}) });
+  const mode = o.mode ?? 'virtual';
+  if (mode === 'real' && !o.realMiners) throw new Error('buildLab: real mode needs a realMiners factory');
+  const lab = Lab.custom({
+    mode,
+    seed: file.seed,
+    params: WORKSPACE_PARAMS[file.params]!,
+    nodes: n.nodes,
+    ...(n.banThreshold !== undefined ? { banThreshold: n.banThreshold } : {}),
+    ...(o.realMiners ? { realMiners: o.realMiners } : {}),
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
+  });
   const ids = n.nodes.map((x) => x.id);
   const net = lab.testnet.network;
   if (n.topology === 'full-mesh') net.fullMesh(ids, n.link);
