@@ -17,33 +17,8 @@ type Statement = Database.Statement;
 
 export type EventKind = 'reorg' | 'rejected' | 'double-spend';
 
-/** What a reorg event stores: the diff between the chain a view left and the one it joined. */
-export interface ReorgPayload {
-  depth: number;
-  fork: { hash: string; height: number };
-  /** Detached blocks, old tip first. */
-  detached: string[];
-  /** Attached blocks, lowest first. */
-  attached: string[];
-  /** Transactions of detached blocks that are back in the view's mempool (null when no mempool is attached). */
-  returnedToMempool: string[] | null;
-  /** Transactions of detached blocks that lost a coin to a different transaction of the attached blocks. */
-  doubleSpent: string[];
-}
-
-export interface RejectedPayload {
-  hash: string;
-  code: string;
-  reason: string;
-  source: string | null;
-}
-
-export interface DoubleSpendPayload {
-  txid: string;
-  conflictingTxid: string;
-  outpoints: string[];
-  block: string | null;
-}
+import type { ReorgPayload, RejectedPayload, DoubleSpendPayload } from '../../shared/explorer.ts';
+export type { ReorgPayload, RejectedPayload, DoubleSpendPayload } from '../../shared/explorer.ts';
 
 /** What the index reads from a node's chain: its events, and public getters for the blocks they report. */
 export type ChainSource = Pick<Chainstate, 'events' | 'params' | 'height' | 'entryAtHeight' | 'isInActiveChain' | 'tips' | 'getBlock' | 'getUndo' | 'getEntry'>;
