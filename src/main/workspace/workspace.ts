@@ -185,8 +185,23 @@ export class Workspace {
     }
   }
 
+  /** The parameter set a workspace directory names (forklab.json only; the index is not opened). */
+  static peekParams(dir: string): WorkspaceFile['params'] {
+    const d = resolve(dir);
+    checkWorkspaceDir(d);
+    return readWorkspaceFile(join(d, WORKSPACE_FILE)).params;
+  }
+
   get spec(): WorkspaceFile {
     return this.file;
+  }
+
+  /** Changes the network forklab.json describes (what the next open rebuilds), with the checks of a new spec. */
+  updateNetwork(change: (network: WorkspaceFile['network']) => WorkspaceFile['network']): void {
+    const { format: _format, kind: _kind, clockMs, ...spec } = this.file;
+    const checked = parseSpec({ ...spec, network: change(this.file.network) }, 'workspace network');
+    this.file = { ...checked, clockMs };
+    writeWorkspaceFile(join(this.dir, WORKSPACE_FILE), this.file);
   }
 
   get params(): NetworkParams {
