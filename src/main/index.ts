@@ -1,14 +1,20 @@
-// Electron entry: one locked-down window showing the renderer. Engine logic lives elsewhere and arrives over the API.
+// Electron entry: one locked-down window showing the renderer, and the engine in this process behind the one API.
 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, ipcMain, session } from 'electron';
 import { rendererContentSecurityPolicy } from '../shared/csp.ts';
+import type { EventName } from '../shared/api.ts';
+import { Engine } from './app/engine.ts';
+import { dispatch } from './app/handlers.ts';
+import { toWire } from './app/wire.ts';
+import { denyPermission, lockDown, pushEvents, registerIpc, windowOptions } from './electron/window.ts';
 
 /** Set by `electron-vite dev` to the renderer dev server; absent in a built app. */
 const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
 const rendererIndexFile = join(import.meta.dirname, '../renderer/index.html');
 const preloadFile = join(import.meta.dirname, '../preload/index.cjs'); // CommonJS: sandboxed preloads cannot be ES modules
+const EVENTS: EventName[] = ['tip', 'status', 'job.progress', 'job.done', 'workspace.changed'];
 
 /** True for URLs that belong to the app itself: the dev server's origin, or the built index.html. */
 function isAppUrl(url: string): boolean {
@@ -33,54 +39,53 @@ function installContentSecurityPolicy(): void {
     }
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } });
   });
-  // The renderer needs no camera, notifications, geolocation or the like.
-  session.defaultSession.setPermissionRequestHandler((_webContents, _permission, grant) => grant(false));
+  session.defaultSession.setPermissionRequestHandler(denyPermission);
 }
 
-function createMainWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    minWidth: 800,
-    minHeight: 560,
-    title: 'Forklab',
-    show: false,
-    webPreferences: {
-      preload: preloadFile,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-    },
-  });
+function createMainWindow(engine: Engine): BrowserWindow {
+  const window = new BrowserWindow(windowOptions(preloadFile));
   window.once('ready-to-show', () => window.show());
-
   const contents = window.webContents;
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  contents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url)) event.preventDefault();
-  });
-  contents.on('will-redirect', (event, url) => {
-    if (!isAppUrl(url)) event.preventDefault();
-  });
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-
+  lockDown(contents, isAppUrl);
+  const stop = pushEvents(
+    (channel, name, payload) => {
+      if (!contents.isDestroyed()) contents.send(channel, name, payload);
+    },
+    (listener) => {
+      const offs = EVENTS.map((name) => engine.events.on(name, (payload: unknown) => listener(name, toWire(payload))));
+      return () => offs.forEach((off) => off());
+    },
+  );
+  window.on('closed', stop);
   if (devServerUrl !== undefined) void window.loadURL(devServerUrl);
   else void window.loadFile(rendererIndexFile);
   return window;
 }
 
-app.whenReady().then(() => {
-  installContentSecurityPolicy();
-  createMainWindow();
-  // macOS keeps the app alive without windows; clicking the dock icon opens a new one.
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createMainWindow();
-  });
-}, (error: unknown) => {
-  console.error('Forklab failed to start:', error);
-  app.exit(1);
-});
+app.whenReady().then(
+  async () => {
+    installContentSecurityPolicy();
+    const engine = new Engine({ home: app.getPath('userData') });
+    registerIpc(ipcMain, isAppUrl, (method, params) => dispatch(engine, method, params));
+    createMainWindow(engine);
+    // macOS keeps the app alive without windows; clicking the dock icon opens a new one.
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) createMainWindow(engine);
+    });
+    let closing = false;
+    app.on('before-quit', (event) => {
+      if (closing) return;
+      closing = true;
+      event.preventDefault();
+      void engine.close().finally(() => app.exit(0));
+    });
+    await engine.openDefault();
+  },
+  (error: unknown) => {
+    console.error('Forklab failed to start:', error);
+    app.exit(1);
+  },
+);
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();

@@ -19,6 +19,7 @@ const USAGE = `usage: npm run serve [-- --port P] [--host H] [--allow-remote] [-
   --threads T      proof-of-work threads (default 2)
   --no-mine        open without starting the miners
   --traffic RATE   payments per second for a new workspace (default 0.5)
+  --sim            create the default workspace in virtual time (forklab-sim) instead of real proof of work
   --allow-remote   allow --host to be a non-loopback address (anyone who can reach it controls the engine)`;
 
 /** Newest modification time under `dir` (files only), 0 when it does not exist. */
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
       threads: { type: 'string' },
       'no-mine': { type: 'boolean' },
       traffic: { type: 'string' },
+      sim: { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
   if (!(traffic >= 0 && traffic <= 100)) throw new InputError('bad-flag', `--traffic: expected payments per second in [0, 100], got ${values.traffic}`);
   ensureRenderer();
 
-  const engine = new Engine({ home: values.home ?? defaultHome(), threads, autoMine: !values['no-mine'], traffic });
+  const engine = new Engine({ home: values.home ?? defaultHome(), threads, autoMine: !values['no-mine'], traffic, defaultParams: values.sim ? 'forklab-sim' : 'forklab' });
   const server = await startServer({ engine, rendererDir, port, ...(values.host ? { host: values.host } : {}), allowRemote: values['allow-remote'] === true });
   console.log(`Forklab explorer: ${server.url}`);
   const info = values.workspace ? await engine.open(values.workspace) : await engine.openDefault();

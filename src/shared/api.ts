@@ -20,6 +20,8 @@ import type {
   TxInfo,
 } from './explorer.ts';
 
+export type * from './explorer.ts';
+
 /** What travels: bigint amounts become decimal strings (JSON has no bigint); everything else is plain data. */
 export type Wire<T> = T extends bigint
   ? string
@@ -351,6 +353,9 @@ export const BRIDGE_KEY = 'forklab';
 /** IPC channel names the preload and the main process share. */
 export const IPC_CALL = 'forklab:call';
 export const IPC_EVENT = 'forklab:event';
+
+/** The headless server's WebSocket path. */
+export const API_PATH_WS = '/api';
 
 /** WebSocket frames of the headless server. */
 export type ClientFrame = { id: number; method: string; params: unknown };

@@ -26,6 +26,11 @@ export interface EngineOptions {
   traffic?: number;
   /** How often the index commits what it queued, ms. */
   flushMs?: number;
+  /**
+   * Parameters of the default workspace when it is first created: 'forklab' (real proof of work, the default) or
+   * 'forklab-sim' (virtual time paced to the wall clock: light on the CPU, attacks complete at once).
+   */
+  defaultParams?: 'forklab' | 'forklab-sim';
 }
 
 /** The network a new workspace gets: four honest nodes and an attacker node without hash power, all linked. */
@@ -70,7 +75,7 @@ export class Engine {
 
   constructor(o: EngineOptions) {
     this.home = resolve(o.home);
-    this.o = { threads: o.threads ?? 2, autoMine: o.autoMine ?? true, traffic: o.traffic ?? 0.5, flushMs: o.flushMs ?? 200 };
+    this.o = { threads: o.threads ?? 2, autoMine: o.autoMine ?? true, traffic: o.traffic ?? 0.5, flushMs: o.flushMs ?? 200, defaultParams: o.defaultParams ?? 'forklab' };
     this.jobs.events.on('job.progress', (p) => this.events.emit('job.progress', p));
     this.jobs.events.on('job.done', (d) => this.events.emit('job.done', d));
   }
@@ -89,10 +94,10 @@ export class Engine {
     return join(this.home, 'workspaces', 'default');
   }
 
-  /** Opens the default workspace, creating it (real proof of work, the default network) on first use. */
+  /** Opens the default workspace, creating it (the default network, `defaultParams`) on first use. */
   openDefault(): Promise<WorkspaceInfo> {
     const dir = this.defaultDir;
-    if (isFreshDirectory(dir)) return this.create(dir, 'default', 'forklab');
+    if (isFreshDirectory(dir)) return this.create(dir, 'default', this.o.defaultParams);
     return this.open(dir);
   }
 

@@ -4,14 +4,13 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ClientFrame, EventName, ServerFrame } from '../../shared/api.ts';
+import { API_PATH_WS, type ClientFrame, type EventName, type ServerFrame } from '../../shared/api.ts';
 import { rendererContentSecurityPolicy } from '../../shared/csp.ts';
 import { InputError } from '../core/errors.ts';
 import type { Engine } from '../app/engine.ts';
 import { dispatch } from '../app/handlers.ts';
 import { toWire } from '../app/wire.ts';
 
-export const API_PATH = '/api';
 const EVENTS: EventName[] = ['tip', 'status', 'job.progress', 'job.done', 'workspace.changed'];
 /** Largest client frame accepted; every method's arguments are far smaller. */
 const MAX_FRAME = 256 * 1024;
@@ -63,7 +62,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
     // Only pages this server served may connect: a page elsewhere cannot drive the engine through the browser.
-    if (url.pathname !== API_PATH || !sameServer(req.headers.origin, host, port)) {
+    if (url.pathname !== API_PATH_WS || !sameServer(req.headers.origin, host, port)) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
