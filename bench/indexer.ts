@@ -12,7 +12,7 @@ import { figure, type Figure } from './figure.ts';
 
 const params = FORKLAB_SIM;
 
-const TABLES = ['blocks', 'txids', 'txs', 'addresses', 'outputs', 'inputs', 'views', 'view_blocks', 'block_status'] as const;
+const TABLES = ['blocks', 'txids', 'txs', 'addresses', 'outputs', 'inputs', 'address_io', 'views', 'view_blocks', 'block_status'] as const;
 
 /** Rate over a slice of timed chunks: transactions per second. */
 function rateOf(chunks: readonly { txs: number; ms: number }[]): number {
@@ -66,7 +66,7 @@ export function benchIngest(): Figure {
 
     // Baseline: the same rows, same schema, prepared INSERTs, in transactions of the sizes the index used.
     const raw = openIndexDatabase(join(dir, 'raw.sqlite'));
-    const order: Record<(typeof TABLES)[number], string> = { blocks: 'id', txids: 'id', txs: 'id', addresses: 'id', outputs: 'id', inputs: 'id', views: 'id', view_blocks: 'height', block_status: 'block_id' };
+    const order: Record<(typeof TABLES)[number], string> = { blocks: 'id', txids: 'id', txs: 'id', addresses: 'id', outputs: 'id', inputs: 'id', address_io: 'block_id, position, n', views: 'id', view_blocks: 'height', block_status: 'block_id' };
     const rows = Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY ${order[t]}`).raw().all() as number[][]])) as Record<(typeof TABLES)[number], number[][]>;
     for (const v of rows.views) v[2] = null as unknown as number; // the tip pointer is set per batch
     const insert = Object.fromEntries(
@@ -95,6 +95,7 @@ export function benchIngest(): Figure {
       upTo('txs', (r) => r[0]! <= lastTx);
       upTo('inputs', (r) => r[1]! <= lastTx);
       upTo('outputs', (r) => r[1]! <= lastTx);
+      upTo('address_io', (r) => r[3]! <= maxBlock); // a batch ends at a block's tip: whole blocks
       upTo('view_blocks', (r) => r[2]! <= maxBlock);
       upTo('block_status', (r) => r[1]! <= maxBlock);
       if (maxBlock > 0) tipUpdate.run(maxBlock, 1);

@@ -53,6 +53,8 @@ export class ChainBuilder {
   readonly checker: SignatureChecker;
   now: number;
   private readonly built = new Map<string, Built>();
+  /** Transactions of built blocks by txid (the first block built with each). */
+  private readonly builtTxs = new Map<string, Transaction>();
   /** Transactions made by spend(), so later spends can find their outputs before they are in a block. */
   private readonly loose = new Map<string, Transaction>();
 
@@ -63,6 +65,7 @@ export class ChainBuilder {
     this.chain = new Chainstate(params, { now: () => this.now, checker: this.checker });
     this.wallet = Wallet.fromLabel(params, label);
     this.built.set('genesis', { block: params.genesis, height: 0, parent: '', fees: 0n });
+    for (const tx of params.genesis.txs) this.builtTxs.set(tx.id, tx);
   }
 
   get(name: string): Block {
@@ -105,6 +108,7 @@ export class ChainBuilder {
     if (spec.mutate) block = spec.mutate(block);
     if (!spec.unsolved) block = solve(block, this.params);
     this.built.set(name, { block, height, parent, fees });
+    for (const tx of block.txs) if (!this.builtTxs.has(tx.id)) this.builtTxs.set(tx.id, tx);
     return block;
   }
 
@@ -152,17 +156,10 @@ export class ChainBuilder {
 
   private findOutput(o: OutPoint): { value: bigint; scriptPubKey: Uint8Array } {
     const key = outpointKey(o);
-    const out = this.loose.get(key.slice(0, key.lastIndexOf(':')))?.outputs[o.vout];
+    const txid = key.slice(0, key.lastIndexOf(':'));
+    const out = (this.loose.get(txid) ?? this.builtTxs.get(txid))?.outputs[o.vout];
     if (out) return out;
-    for (const b of this.built.values()) {
-      for (const tx of b.block.txs) {
-        if (outpointKey({ txid: tx.txid, vout: o.vout }) === outpointKey(o)) {
-          const out = tx.outputs[o.vout];
-          if (out) return out;
-        }
-      }
-    }
-    throw new Error(`unknown output ${outpointKey(o)}`);
+    throw new Error(`unknown output ${key}`);
   }
 
   private feeOf(tx: Transaction): bigint {

@@ -1,7 +1,7 @@
 // The chainstate: a tree of every block seen, the best chain by most work, the UTXO set, orphans and reorgs.
 
 import type { Block } from './block.ts';
-import { bytesToHexReversed, type Bytes } from './bytes.ts';
+import { bytesToHexReversed, equalBytes, type Bytes } from './bytes.ts';
 import { RuleError } from './errors.ts';
 import { Emitter } from './events.ts';
 import type { BlockHeader } from './header.ts';
@@ -78,6 +78,24 @@ export interface ChainstateOptions {
   maxRejections?: number;
 }
 
+/** Where a restored chainstate reads the blocks and undo data it did not connect itself (the block store on disk). */
+export interface BlockSource {
+  block(entry: BlockEntry): Block | undefined;
+  /** Undo data of a block of the active chain: the coins its inputs spent, per transaction after the coinbase. */
+  undo(entry: BlockEntry): BlockUndo | undefined;
+}
+
+/** What a chainstate is restored from (Bitcoin Core's block index and coins database). */
+export interface ChainSnapshot {
+  /** Headers of the active chain above genesis, lowest first. */
+  active: readonly BlockHeader[];
+  /** Headers of blocks stored with data off the active chain, each after its parent. */
+  side: readonly BlockHeader[];
+  /** The UTXO set at the active chain's tip. */
+  coins: Iterable<readonly [string, Coin]>;
+  source: BlockSource;
+}
+
 /** Thrown (as a bug, not a rule violation) when internal state would become inconsistent. */
 class AssertionError extends Error {
   override readonly name = 'AssertionError';
@@ -108,6 +126,9 @@ export class Chainstate {
   private sequence = 0;
   private readonly maxOrphans: number;
   private readonly maxRejections: number;
+  private readonly workByBits = new Map<number, bigint>();
+  /** Blocks and undo data of a restored chain, read when first needed. */
+  private source: BlockSource | null = null;
 
   constructor(params: NetworkParams, options: ChainstateOptions) {
     this.params = params;
@@ -154,11 +175,22 @@ export class Chainstate {
   }
 
   getBlock(id: string): Block | undefined {
-    return this.blocks.get(id);
+    const block = this.blocks.get(id);
+    if (block || !this.source) return block;
+    const entry = this.entries.get(id);
+    const loaded = entry?.hasData ? this.source.block(entry) : undefined;
+    if (loaded) this.blocks.set(id, loaded);
+    return loaded;
   }
 
   getUndo(id: string): BlockUndo | undefined {
-    return this.undos.get(id);
+    const undo = this.undos.get(id);
+    if (undo || !this.source) return undo;
+    const entry = this.entries.get(id);
+    // Only a block restored on the active chain lacks undo data it should have; one connected since has its own.
+    const loaded = entry && entry.height > 0 && this.isInActiveChain(entry) ? this.source.undo(entry) : undefined;
+    if (loaded) this.undos.set(id, loaded);
+    return loaded;
   }
 
   /** The active chain's entry at `height`. */
@@ -238,6 +270,43 @@ export class Chainstate {
   }
 
   // ---- processing ----
+
+  /**
+   * Restores a chain the way Bitcoin Core starts (LoadBlockIndex, then the coins database): each header is
+   * checked as acceptHeader checks it (linkage, proof of work, difficulty, timestamps, version), the active
+   * chain is the given one, the UTXO set is taken as given, and blocks are not connected again: their data and
+   * undo data are read from `source` when a reorg or a peer needs them. Only on a fresh chainstate; emits no
+   * events. Throws RuleError for a header that breaks a rule.
+   */
+  restore(s: ChainSnapshot): void {
+    if (this.entries.size !== 1 || this.utxo.size !== 0 || this.source) throw new AssertionError('restore: expected a fresh chainstate');
+    this.source = s.source;
+    for (const header of s.active) {
+      const entry = this.restoreEntry(header, this.tip);
+      entry.hasData = true;
+      this.active.push(entry);
+    }
+    for (const header of s.side) {
+      const parent = this.entries.get(bytesToHexReversed(header.prevHash));
+      if (!parent?.hasData) throw new RuleError('bad-prevblk', `restore: side block ${header.id} follows ${parent?.id ?? 'an unknown block'}, which has no data`);
+      this.restoreEntry(header, parent).hasData = true;
+    }
+    for (const [key, coin] of s.coins) this.utxo.set(key, coin);
+    this.candidates.clear();
+    this.addCandidates(this.genesis);
+  }
+
+  /** acceptHeader's checks for a restored header whose parent is known (hashing it once), then its entry. */
+  private restoreEntry(header: BlockHeader, parent: BlockEntry): BlockEntry {
+    const id = header.id;
+    if (this.entries.has(id)) throw new RuleError('duplicate', `restore: block ${id} is listed twice`);
+    if (!equalBytes(header.prevHash, parent.hash)) throw new RuleError('bad-prevblk', `restore: block ${id} does not extend ${parent.id}`);
+    checkProofOfWork(header.hash, header.bits, this.params.powLimit);
+    checkBlockHeaderContext(header, this.parentContext(parent), this.params, this.now());
+    const entry = this.addEntry(header, parent, id);
+    entry.sequence = this.sequence++;
+    return entry;
+  }
 
   /**
    * Validates a header and adds it to the tree without data (headers-first sync, header-chain checks).
@@ -340,13 +409,23 @@ export class Chainstate {
     return { status: 'side-branch', id };
   }
 
-  private addEntry(header: BlockHeader, parent: BlockEntry): BlockEntry {
+  /** workFromBits, remembered per bits value (a chain has few: restoring 100,000 headers divides once). */
+  private workOf(bits: number): bigint {
+    let work = this.workByBits.get(bits);
+    if (work === undefined) {
+      work = workFromBits(bits);
+      this.workByBits.set(bits, work);
+    }
+    return work;
+  }
+
+  private addEntry(header: BlockHeader, parent: BlockEntry, id = header.id): BlockEntry {
     const entry: BlockEntry = {
-      id: header.id,
+      id,
       hash: header.hash,
       header,
       height: parent.height + 1,
-      chainWork: parent.chainWork + workFromBits(header.bits),
+      chainWork: parent.chainWork + this.workOf(header.bits),
       parent,
       sequence: this.sequence++,
       hasData: false,
@@ -480,7 +559,7 @@ export class Chainstate {
 
   private connectTip(entry: BlockEntry): { entry: BlockEntry; block: Block } {
     if (entry.parent !== this.tip) throw new AssertionError(`connectTip: ${entry.id} does not extend the tip`);
-    const block = this.blocks.get(entry.id);
+    const block = this.getBlock(entry.id);
     if (!block) throw new AssertionError(`connectTip: no data for ${entry.id}`);
     const { undo, overlay } = connectBlock(block, entry.height, this.utxo, this.params, this.checker);
     this.utxo.apply(overlay);
@@ -492,8 +571,9 @@ export class Chainstate {
   private disconnectTip(): { entry: BlockEntry; block: Block; undo: BlockUndo } {
     const entry = this.tip;
     if (entry.height === 0) throw new AssertionError('cannot disconnect the genesis block');
-    const block = this.blocks.get(entry.id)!;
-    const undo = this.undos.get(entry.id);
+    const block = this.getBlock(entry.id);
+    const undo = this.getUndo(entry.id);
+    if (!block) throw new AssertionError(`disconnectTip: no data for ${entry.id}`);
     if (!undo) throw new AssertionError(`disconnectTip: no undo data for ${entry.id}`);
     this.utxo.apply(disconnectBlock(block, undo, this.utxo));
     this.undos.delete(entry.id);

@@ -4,7 +4,9 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { doubleSpend } from '../attacks/double-spend.ts';
 import { parseParams } from '../attacks/attack.ts';
+import { FORKLAB_SIM } from '../core/params.ts';
 import { Lab } from '../network/lab.ts';
+import { ScriptedChain, SyntheticChain } from '../../../test/support/scripted-chain.ts';
 import { ExplorerIndex } from './ingest.ts';
 import { allBlocks, expectViewMatchesNode, expectViewsConsistent } from './model.test-support.ts';
 
@@ -111,5 +113,40 @@ describe('explorer index against the chainstate model (virtual time)', () => {
     expect(Number(db.prepare('SELECT count(*) FROM blocks WHERE has_data = 1').pluck().get())).toBe(distinct);
     await lab.close();
     db.close();
+  });
+
+  it('completes the address rows of a block stored before the coins it spends, when it connects', () => {
+    // View y reports x's block 3 as a side branch before the index holds blocks 1 and 2 (whose outputs block 3
+    // spends); x's chain then attaches with its undo data. The rows must equal an index that saw x alone.
+    const x = new SyntheticChain(FORKLAB_SIM, { seed: 'pending', addresses: 30 });
+    x.mine(0, 40);
+    x.mine(10);
+    x.mine(10);
+    const y = new ScriptedChain(FORKLAB_SIM);
+    const db = new Database(':memory:');
+    const index = new ExplorerIndex(db, { schedule: () => {}, now: () => 0 });
+    index.attach('y', y);
+    const entry = x.entryAtHeight(3)!;
+    y.events.emit('blockAccepted', { entry, block: x.getBlock(entry.id)!, status: 'side-branch' });
+    index.flush();
+    expect(db.prepare('SELECT count(*) FROM address_io_pending').pluck().get()).toBe(1);
+    index.attach('x', x);
+    index.flush();
+    expect(db.prepare('SELECT count(*) FROM address_io_pending').pluck().get()).toBe(0);
+
+    const alone = new Database(':memory:');
+    const aloneIndex = new ExplorerIndex(alone, { schedule: () => {}, now: () => 0 });
+    aloneIndex.attach('x', x);
+    aloneIndex.flush();
+    const rows = (d: Database.Database) => [
+      d.prepare(`SELECT a.address, ai.height, ai.position, ai.n, hex(t.txid), hex(c.txid), ai.coin_vout, ai.value FROM address_io ai JOIN addresses a ON a.id = ai.address_id
+        JOIN txids t ON t.id = ai.txid_id JOIN txids c ON c.id = ai.coin_txid_id ORDER BY 1, 2, 3, 4`).raw().all(),
+      d.prepare('SELECT hex(x.txid), t.fee FROM txs t JOIN txids x ON x.id = t.txid_id ORDER BY 1').raw().all(),
+      d.prepare('SELECT hex(x.txid), i.vin, i.prev_value FROM inputs i JOIN txs t ON t.id = i.tx_id JOIN txids x ON x.id = t.txid_id ORDER BY 1, 2').raw().all(),
+    ];
+    expect(rows(db)).toEqual(rows(alone));
+    expect((rows(db)[0] as unknown[]).length).toBeGreaterThan(40);
+    const someAddress = db.prepare('SELECT address FROM addresses LIMIT 1').pluck().get() as string;
+    expect(index.queries.address('x', someAddress)).toEqual(aloneIndex.queries.address('x', someAddress));
   });
 });

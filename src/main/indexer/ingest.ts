@@ -8,6 +8,7 @@ import type { BlockEntry, Chainstate } from '../core/chainstate.ts';
 import type { DoubleSpend, Mempool, MempoolEntry } from '../core/mempool.ts';
 import { InputError } from '../core/errors.ts';
 import { classifyScript } from '../core/script.ts';
+import type { Transaction } from '../core/tx.ts';
 import type { BlockUndo } from '../core/validate.ts';
 import { ExplorerQueries } from './queries.ts';
 import { migrate } from './schema.ts';
@@ -128,12 +129,14 @@ export class ExplorerIndex {
   private readonly blockIds = new Map<string, BlockRow>();
   private readonly txidIds: BoundedCache<number>;
   private readonly addressIds: BoundedCache<number>;
+  /** Address id (or null: no address) by output script, as latin1 text; saves encoding an address per output. */
+  private readonly scriptAddressIds: BoundedCache<number | null>;
   private nextTxRow = 1;
   private nextInputRow = 1;
   private nextOutputRow = 1;
   private readonly stmt: Record<
     | 'blockByHash' | 'insertBlock' | 'fillBlock' | 'txidByBlob' | 'insertTxid' | 'insertTx' | 'insertInput' | 'insertOutput'
-    | 'addressByText' | 'insertAddress' | 'prevValue' | 'setViewBlock' | 'unsetViewBlock' | 'trimViewBlocks' | 'setStatus'
+    | 'addressByText' | 'insertAddress' | 'prevOutput' | 'insertAddressIo' | 'addPending' | 'takePending' | 'blockTxs' | 'completeInput' | 'setFee' | 'setViewBlock' | 'unsetViewBlock' | 'trimViewBlocks' | 'setStatus'
     | 'addStatus' | 'hasStatus' | 'setTip' | 'insertEvent' | 'clearViewBlocks' | 'demoteActive'
     | 'insertMempoolTx' | 'deleteMempoolTx' | 'clearMempool' | 'insertAttackReport',
     Statement
@@ -147,6 +150,7 @@ export class ExplorerIndex {
     this.maxTxs = o.maxTxsPerTransaction ?? 100;
     this.txidIds = new BoundedCache(o.cacheSize ?? 200_000);
     this.addressIds = new BoundedCache(o.cacheSize ?? 200_000);
+    this.scriptAddressIds = new BoundedCache(o.cacheSize ?? 200_000);
     const p = (sql: string): Statement => db.prepare(sql);
     this.stmt = {
       blockByHash: p('SELECT id, has_data AS hasData FROM blocks WHERE hash = ?'),
@@ -157,13 +161,20 @@ export class ExplorerIndex {
       insertTxid: p('INSERT INTO txids (txid) VALUES (?)'),
       insertTx: p(`INSERT INTO txs (id, txid_id, block_id, position, size, vsize, weight, fee, is_coinbase, first_input_id, input_count, first_output_id, output_count)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertInput: p('INSERT INTO inputs (id, tx_id, vin, prev_txid_id, prev_vout, sequence) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertInput: p('INSERT INTO inputs (id, tx_id, vin, prev_txid_id, prev_vout, sequence, prev_value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertOutput: p('INSERT INTO outputs (id, tx_id, vout, value, script, type, address_id) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       addressByText: p('SELECT id FROM addresses WHERE address = ?').pluck(),
       insertAddress: p('INSERT INTO addresses (address) VALUES (?)'),
-      prevValue: p('SELECT o.value FROM txs t JOIN outputs o ON o.id = t.first_output_id + ? WHERE t.txid_id = ? AND t.output_count > ? LIMIT 1')
-        .pluck()
+      prevOutput: p('SELECT o.value, o.address_id FROM txs t JOIN outputs o ON o.id = t.first_output_id + ? WHERE t.txid_id = ? AND t.output_count > ? LIMIT 1')
+        .raw()
         .safeIntegers(true),
+      insertAddressIo: p(`INSERT OR IGNORE INTO address_io (address_id, height, position, block_id, n, txid_id, txid, coin_txid_id, coin_vout, value)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      addPending: p('INSERT OR IGNORE INTO address_io_pending (block_id) VALUES (?)'),
+      takePending: p('DELETE FROM address_io_pending WHERE block_id = ?'),
+      blockTxs: p('SELECT id, txid_id, first_input_id FROM txs WHERE block_id = ? ORDER BY position').raw(),
+      completeInput: p('UPDATE inputs SET prev_value = ? WHERE id = ?'),
+      setFee: p('UPDATE txs SET fee = ? WHERE id = ?'),
       setViewBlock: p('INSERT OR REPLACE INTO view_blocks (view_id, height, block_id) VALUES (?, ?, ?)'),
       unsetViewBlock: p('DELETE FROM view_blocks WHERE view_id = ? AND height = ? AND block_id = ?'),
       trimViewBlocks: p('DELETE FROM view_blocks WHERE view_id = ? AND height > ?'),
@@ -187,13 +198,14 @@ export class ExplorerIndex {
 
   /**
    * Follows one node as the view `viewName`: first catches up with its chain as it stands (active chain, then
-   * side branches), then folds in its events. Returns the function that stops following.
+   * side branches), then folds in its events. Returns the function that stops following. With `resume`, a
+   * view whose committed tip is already the chain's tip (a chain restored from this index) is not stated again.
    */
-  attach(viewName: string, chain: ChainSource, mempool?: MempoolSource): () => void {
+  attach(viewName: string, chain: ChainSource, mempool?: MempoolSource, o: { resume?: boolean } = {}): () => void {
     if (this.closed) throw new Error('ExplorerIndex: attach after close');
     const view = this.viewFor(viewName);
     const prefixes: AddressPrefixes = chain.params;
-    this.catchUp(view, chain, prefixes);
+    if (!(o.resume && this.indexedTip(view) === chain.entryAtHeight(chain.height)?.id)) this.catchUp(view, chain, prefixes);
     const offs = [
       chain.events.on('blockConnected', ({ entry, block }) => {
         this.push({ kind: 'store', view, entry, block, undo: chain.getUndo(entry.id), prefixes});
@@ -333,6 +345,7 @@ export class ExplorerIndex {
       this.blockIds.clear();
       this.txidIds.clear();
       this.addressIds.clear();
+      this.scriptAddressIds.clear();
       this.loadCounters();
       throw e;
     }
@@ -351,6 +364,13 @@ export class ExplorerIndex {
     this.nextTxRow = max('txs') + 1;
     this.nextInputRow = max('inputs') + 1;
     this.nextOutputRow = max('outputs') + 1;
+  }
+
+  /** The view's committed tip, as a display-order hash, or null. */
+  private indexedTip(view: View): string | null {
+    if (this.pending > 0) return null;
+    const tip = this.db.prepare('SELECT lower(hex(b.hash)) FROM views v JOIN blocks b ON b.id = v.tip_block_id WHERE v.id = ?').pluck().get(view.id) as string | undefined;
+    return tip ?? null;
   }
 
   private viewFor(name: string): View {
@@ -454,7 +474,10 @@ export class ExplorerIndex {
    */
   private storeBlock(view: View, entry: BlockEntry, block: Block | undefined, undo: BlockUndo | undefined, prefixes: AddressPrefixes | undefined): number {
     let row = this.lookupBlock(entry);
-    if (row && (row.hasData || !block)) return row.id;
+    if (row && (row.hasData || !block)) {
+      if (row.hasData && block && undo && this.stmt.takePending.run(row.id).changes > 0) this.completeInputs(row.id, entry.height, block, undo, prefixes!);
+      return row.id;
+    }
     let prevId: number | null = null;
     if (entry.parent) {
       // Walk up to the first ancestor the index has and the view has a status for; add headers down from there.
@@ -481,7 +504,7 @@ export class ExplorerIndex {
       this.stmt.fillBlock.run(block.totalSize, block.weight, block.txs.length, block.toBytes(), row.id);
       row.hasData = true;
     }
-    if (block) this.insertTransactions(row.id, block, undo, prefixes!);
+    if (block) this.insertTransactions(row.id, entry.height, block, undo, prefixes!);
     return row.id;
   }
 
@@ -528,8 +551,43 @@ export class ExplorerIndex {
     return id;
   }
 
-  private insertTransactions(blockId: number, block: Block, undo: BlockUndo | undefined, prefixes: AddressPrefixes): void {
+  /** The address id of an output script, or null when the script pays no address. */
+  private scriptAddressId(script: Bytes, prefixes: AddressPrefixes): number | null {
+    const key = Buffer.from(script.buffer, script.byteOffset, script.byteLength).toString('latin1');
+    const cached = this.scriptAddressIds.get(key);
+    if (cached !== undefined) return cached;
+    const address = addressFromScript(script, prefixes);
+    const id = address === null ? null : this.addressId(address);
+    this.scriptAddressIds.set(key, id);
+    return id;
+  }
+
+  /**
+   * The coins a transaction's inputs spend: from the block's undo data when given, else from the stored copy of
+   * each spent transaction (an earlier block, or earlier in this block); null where neither has it.
+   */
+  private spentCoins(tx: Transaction, position: number, undo: BlockUndo | undefined, prefixes: AddressPrefixes): ({ value: bigint; addressId: number | null } | null)[] {
+    const spent = undo?.spent[position - 1];
+    if (spent) return spent.map((c) => ({ value: c.value, addressId: this.scriptAddressId(c.scriptPubKey, prefixes) }));
+    return tx.inputs.map((input) => {
+      const r = this.stmt.prevOutput.get(input.prevout.vout, this.txidId(input.prevout.txid), input.prevout.vout) as [bigint, bigint | null] | undefined;
+      return r ? { value: r[0], addressId: r[1] === null ? null : Number(r[1]) } : null;
+    });
+  }
+
+  /** Fee from the spent coins, or null when some are unknown. */
+  private static fee(tx: Transaction, coins: readonly ({ value: bigint } | null)[]): bigint | null {
+    let inValue = 0n;
+    for (const c of coins) {
+      if (c === null) return null;
+      inValue += c.value;
+    }
+    return inValue - tx.totalOut();
+  }
+
+  private insertTransactions(blockId: number, height: number, block: Block, undo: BlockUndo | undefined, prefixes: AddressPrefixes): void {
     const s = this.stmt;
+    let pending = false;
     block.txs.forEach((tx, position) => {
       const txRow = this.nextTxRow++;
       const coinbase = position === 0 && tx.isCoinbase();
@@ -538,33 +596,49 @@ export class ExplorerIndex {
       this.nextInputRow += tx.inputs.length;
       this.nextOutputRow += tx.outputs.length;
       const txidId = this.txidId(tx.txid);
-      let fee: bigint | null = null;
-      if (!coinbase) {
-        const spent = undo?.spent[position - 1];
-        let inValue: bigint | null = 0n;
-        if (spent) for (const c of spent) inValue += c.value;
-        else {
-          for (const input of tx.inputs) {
-            const v = s.prevValue.get(input.prevout.vout, this.txidId(input.prevout.txid), input.prevout.vout) as bigint | undefined;
-            if (v === undefined) {
-              inValue = null;
-              break;
-            }
-            inValue! += v;
-          }
-        }
-        if (inValue !== null) fee = inValue - tx.totalOut();
-      }
+      let txid: Uint8Array | null = null; // display order, made for the first address row
+      const coins = coinbase ? [] : this.spentCoins(tx, position, undo, prefixes);
+      const fee = coinbase ? null : ExplorerIndex.fee(tx, coins);
+      if (!coinbase && fee === null) pending = true;
       s.insertTx.run(txRow, txidId, blockId, position, tx.totalSize, tx.vsize, tx.weight, fee, coinbase ? 1 : 0, firstInput, tx.inputs.length, firstOutput, tx.outputs.length);
       tx.inputs.forEach((input, vin) => {
-        const prevTxid = coinbase ? null : this.txidId(input.prevout.txid);
-        s.insertInput.run(firstInput + vin, txRow, vin, prevTxid, input.prevout.vout, input.sequence);
+        if (coinbase) {
+          s.insertInput.run(firstInput + vin, txRow, vin, null, input.prevout.vout, input.sequence, null);
+          return;
+        }
+        const prevTxid = this.txidId(input.prevout.txid);
+        const coin = coins[vin];
+        s.insertInput.run(firstInput + vin, txRow, vin, prevTxid, input.prevout.vout, input.sequence, coin ? coin.value : null);
+        if (coin && coin.addressId !== null) s.insertAddressIo.run(coin.addressId, height, position, blockId, -1 - vin, txidId, (txid ??= displayBlob(tx.txid)), prevTxid, input.prevout.vout, coin.value);
       });
       tx.outputs.forEach((output, vout) => {
         const script = output.scriptPubKey;
         const type = classifyScript(script).type;
-        const address = addressFromScript(script, prefixes);
-        s.insertOutput.run(firstOutput + vout, txRow, vout, output.value, script, type, address === null ? null : this.addressId(address));
+        const addressId = this.scriptAddressId(script, prefixes);
+        s.insertOutput.run(firstOutput + vout, txRow, vout, output.value, script, type, addressId);
+        if (addressId !== null) s.insertAddressIo.run(addressId, height, position, blockId, vout, txidId, (txid ??= displayBlob(tx.txid)), txidId, vout, output.value);
+      });
+    });
+    if (pending) s.addPending.run(blockId);
+  }
+
+  /**
+   * Completes a stored block whose inputs' spent coins were not all known when it was stored, from the undo
+   * data its connection brings: each input's prev_value, its address_io row, and each transaction's fee.
+   */
+  private completeInputs(blockId: number, height: number, block: Block, undo: BlockUndo, prefixes: AddressPrefixes): void {
+    const s = this.stmt;
+    const rows = s.blockTxs.all(blockId) as [number, number, number][];
+    block.txs.forEach((tx, position) => {
+      if (position === 0) return;
+      const [txRow, txidId, firstInput] = rows[position]!;
+      const coins = this.spentCoins(tx, position, undo, prefixes);
+      const txid = displayBlob(tx.txid);
+      s.setFee.run(ExplorerIndex.fee(tx, coins), txRow);
+      tx.inputs.forEach((input, vin) => {
+        const coin = coins[vin]!;
+        s.completeInput.run(coin.value, firstInput + vin);
+        if (coin.addressId !== null) s.insertAddressIo.run(coin.addressId, height, position, blockId, -1 - vin, txidId, txid, this.txidId(input.prevout.txid), input.prevout.vout, coin.value);
       });
     });
   }

@@ -92,6 +92,24 @@ export function expectViewMatchesNode(q: ExplorerQueries, db: Database.Database,
     m.keys.push(key);
     model.set(a, m);
   }
+  // History: per address, each best-chain transaction paying or spending from it, newest first, with its delta.
+  const history = new Map<string, { txid: string; height: number; position: number; blockHash: string; delta: bigint }[]>();
+  const touch = (a: string | null, txid: string, height: number, position: number, blockHash: string, delta: bigint): void => {
+    if (a === null) return;
+    const items = history.get(a) ?? [];
+    const last = items[items.length - 1];
+    if (last && last.txid === txid && last.height === height) last.delta += delta;
+    else items.push({ txid, height, position, blockHash, delta });
+    history.set(a, items);
+  };
+  for (let h = 0; h <= chain.height; h++) {
+    const id = chain.entryAtHeight(h)!.id;
+    const undo = chain.getUndo(id);
+    chain.getBlock(id)!.txs.forEach((tx, position) => {
+      if (position > 0) undo!.spent[position - 1]!.forEach((c) => touch(addressFromScript(c.scriptPubKey, chain.params), tx.id, h, position, id, -c.value));
+      for (const o of tx.outputs) touch(addressFromScript(o.scriptPubKey, chain.params), tx.id, h, position, id, o.value);
+    });
+  }
   const addresses = db.prepare('SELECT address FROM addresses').pluck().all() as string[];
   for (const a of model.keys()) expect(addresses, `${view}: address ${a} indexed`).toContain(a);
   for (const a of addresses) {
@@ -99,6 +117,17 @@ export function expectViewMatchesNode(q: ExplorerQueries, db: Database.Database,
     const m = model.get(a);
     expect(info.balance, `${view}: balance of ${a}`).toBe(m?.sum ?? 0n);
     expect(info.utxos.map((u) => `${u.txid}:${u.vout}`).sort(), `${view}: UTXOs of ${a}`).toEqual((m?.keys ?? []).sort());
+    const expected = [...(history.get(a) ?? [])].reverse();
+    expect(info.txCount, `${view}: tx count of ${a}`).toBe(expected.length);
+    // Keyset pages of 3 add up to the whole history.
+    const pages: typeof expected = [];
+    for (let before: string | undefined; ; ) {
+      const page = q.address(view, a, { limit: 3, ...(before !== undefined ? { before } : {}) })!;
+      pages.push(...page.history);
+      if (page.next === null) break;
+      before = page.next;
+    }
+    expect(pages, `${view}: history of ${a}`).toEqual(expected);
   }
 }
 

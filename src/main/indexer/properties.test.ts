@@ -37,6 +37,20 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('byzantine' as const) }),
 );
 
+const HONEST = IDS.slice(0, 4);
+
+/**
+ * Heals every partition, starts every node and waits until the honest nodes agree on one tip. Returns false when
+ * an honest node has banned the attacker (after a Byzantine run): it can no longer attack, so the step is skipped.
+ */
+async function reunite(lab: Lab): Promise<boolean> {
+  lab.testnet.heal();
+  for (const id of IDS) lab.testnet.node(id).start();
+  if (!(await lab.waitFor(() => lab.testnet.converged(HONEST), 30 * 60_000))) throw new Error('the honest nodes did not converge after healing');
+  if (HONEST.some((id) => lab.testnet.node(id).banned.has('attacker'))) return false;
+  return lab.waitFor(() => lab.testnet.converged(), 30 * 60_000);
+}
+
 async function apply(lab: Lab, s: Step): Promise<void> {
   const testnet = lab.testnet;
   switch (s.kind) {
@@ -59,20 +73,14 @@ async function apply(lab: Lab, s: Step): Promise<void> {
       if (testnet.node(IDS[s.node]!).running) await lab.miners.mineNow(lab.miners.get(`miner-${IDS[s.node]!}`)!);
       return;
     case 'double-spend':
-      // Attacks need every node up and linked; their reports are not the point here, the chains they leave are.
-      testnet.heal();
-      for (const id of IDS) testnet.node(id).start();
-      await doubleSpend.run(lab, parseParams(doubleSpend, { z: 1, timeoutMs: 30 * 60_000 }));
+      // Attacks start on a connected, converged network; their reports are not the point here, the chains they leave are.
+      if (await reunite(lab)) await doubleSpend.run(lab, parseParams(doubleSpend, { z: 1, timeoutMs: 30 * 60_000 }));
       return;
     case 'rewrite':
-      testnet.heal();
-      for (const id of IDS) testnet.node(id).start();
-      await rewrite.run(lab, parseParams(rewrite, { fromHeight: Math.max(1, testnet.node('h0').chain.height - 2), timeoutMs: 30 * 60_000 }));
+      if (await reunite(lab)) await rewrite.run(lab, parseParams(rewrite, { fromHeight: Math.max(1, testnet.node('h0').chain.height - 2), timeoutMs: 30 * 60_000 }));
       return;
     case 'byzantine':
-      testnet.heal();
-      for (const id of IDS) testnet.node(id).start();
-      await byzantine.run(lab, parseParams(byzantine, {}));
+      if (await reunite(lab)) await byzantine.run(lab, parseParams(byzantine, {}));
       return;
   }
 }

@@ -53,6 +53,8 @@ interface TxRef {
 interface Node extends TxRef {
   txidId: number;
   depth: number;
+  /** Satoshis the graph draws from this transaction's outputs: its edges out (or the coin itself). */
+  drawn: bigint;
   /** Its inputs as edges, in vin order, once expanded. */
   inputs: AncestryEdge[] | null;
 }
@@ -105,13 +107,11 @@ function prepareStatements(db: Db) {
     isActive: p('SELECT 1 FROM view_blocks WHERE view_id = ? AND height = ? AND block_id = ?').pluck(),
     // The ancestry walk reads in batches by ids (JSON arrays), integers only: a BLOB per row costs more than the
     // lookups. CROSS JOIN keeps the id list as the outer loop (SQLite does not reorder a CROSS JOIN).
-    /** Inputs by id: the txid id and vout each spends. */
-    inputsOf: p('SELECT r.key, i.prev_txid_id, i.prev_vout FROM json_each(@ids) r CROSS JOIN inputs i ON i.id = r.value').raw(true),
+    /** Inputs by id: the txid id, vout and value of the coin each spends. */
+    inputsOf: p('SELECT r.key, i.prev_txid_id, i.prev_vout, i.prev_value FROM json_each(@ids) r CROSS JOIN inputs i ON i.id = r.value').raw(true),
     /** Every stored copy (one per block) of the transactions with these txid ids, with the txid as hex (a string per row is cheaper than a Buffer). */
     copiesOf: p(`SELECT r.value, t.id, t.is_coinbase, t.position, t.first_input_id, t.input_count, t.first_output_id, t.output_count, t.block_id,
       lower(hex(x.txid)) FROM json_each(@ids) r CROSS JOIN txids x ON x.id = r.value CROSS JOIN txs t ON t.txid_id = r.value`).raw(true),
-    /** Output values by output id. */
-    valuesOf: p('SELECT r.key, o.value FROM json_each(@ids) r CROSS JOIN outputs o ON o.id = r.value').raw(true),
     /** Addresses of outputs by id (a JSON array). */
     addressesOf: p('SELECT o.id, a.address FROM json_each(@ids) r CROSS JOIN outputs o ON o.id = r.value LEFT JOIN addresses a ON a.id = o.address_id').raw(true),
     /** A transaction's outputs, each with every stored input spending it (one row per spender; the caller keeps the view's). */
@@ -148,13 +148,6 @@ export class Provenance {
     const nodes: AncestryNode[] = [];
     const edges: AncestryEdge[] = [];
     const coinbases: AncestryCoinbase[] = [];
-    const drawn = new Map<string, bigint>([[g.coinTx.txid, g.value]]); // value drawn from each transaction's outputs
-    for (const n of g.order) {
-      for (const e of n.inputs ?? []) {
-        const parent = e.from.slice(0, 64);
-        drawn.set(parent, (drawn.get(parent) ?? 0n) + e.value);
-      }
-    }
     const coinbaseNodes = g.order.filter((n) => n.isCoinbase);
     const miners = new Map<number, string | null>();
     for (let i = 0; i < coinbaseNodes.length; i += BATCH_INPUTS) {
@@ -164,7 +157,7 @@ export class Provenance {
     for (const n of g.order) {
       nodes.push({ id: n.txid, depth: n.depth, isCoinbase: n.isCoinbase, block: n.block, expanded: n.inputs !== null });
       if (n.inputs) for (const e of n.inputs) edges.push(e);
-      if (n.isCoinbase) coinbases.push({ txid: n.txid, height: n.block.height, value: drawn.get(n.txid) ?? 0n, block: n.block, miner: miners.get(n.firstOutput) ?? null });
+      if (n.isCoinbase) coinbases.push({ txid: n.txid, height: n.block.height, value: n.drawn, block: n.block, miner: miners.get(n.firstOutput) ?? null });
     }
     return { coin: g.coin, value: g.value, nodes, edges, coinbases, truncated: g.truncated };
   }
@@ -416,7 +409,7 @@ export class Provenance {
       const root = this.confirmedTx(viewId, txid);
       if (!root || vout >= root.ref.outputCount) return null;
       const out = this.s.outputs.get({ lo: root.ref.firstOutput + vout, hi: root.ref.firstOutput + vout }) as { value: bigint; address: string | null };
-      const coinTx: Node = { ...root.ref, txidId: root.txidId, depth: 0, inputs: null };
+      const coinTx: Node = { ...root.ref, txidId: root.txidId, depth: 0, drawn: out.value, inputs: null };
       const nodes = new Map<number, Node>([[root.txidId, coinTx]]);
       const order: Node[] = [coinTx];
       const active = new Map<number, boolean>();
@@ -435,8 +428,8 @@ export class Provenance {
           fetched.push(expandable(n));
           if (expandable(n)) for (let i = 0; i < n.inputCount; i++) ids.push(n.firstInput + i);
         }
-        // 1. The inputs: which output each spends.
-        const inputs = ids.length > 0 ? (this.s.inputsOf.all({ ids: JSON.stringify(ids) }) as [number, number | null, number][]) : [];
+        // 1. The inputs: which output each spends, and its value.
+        const inputs = ids.length > 0 ? (this.s.inputsOf.all({ ids: JSON.stringify(ids) }) as [number, number | null, number, number | null][]) : [];
         if (inputs.length !== ids.length) throw new Error(`provenance: expected ${ids.length} input rows, got ${inputs.length}`);
         if (!inputs.every((r, i) => r[0] === i)) inputs.sort((x, y) => x[0] - y[0]);
         // 2. Every stored copy of each parent not yet in the graph; keep the copy on the view's best chain.
@@ -457,19 +450,13 @@ export class Provenance {
               block: this.blockRef(r[8]),
               txidId: r[0],
               depth: 0, // set when it joins the graph
+              drawn: 0n,
               inputs: null,
             };
             copies.set(r[0], node);
           }
         }
-        // 3. The spent outputs' values (output ids are contiguous per transaction; 0 names no output).
         const refOf = (txidId: number | null): Node | null => (txidId === null ? null : (nodes.get(txidId) ?? copies.get(txidId) ?? null));
-        const outputIds = inputs.map((r) => {
-          const ref = refOf(r[1]);
-          return ref && r[2] < ref.outputCount ? ref.firstOutput + r[2] : 0;
-        });
-        const values: (bigint | undefined)[] = new Array<bigint | undefined>(inputs.length);
-        if (inputs.length > 0) for (const [k, v] of this.s.valuesOf.all({ ids: JSON.stringify(outputIds) }) as [number, number][]) values[k] = BigInt(v);
 
         let key = 0;
         for (const [b, n] of batch.entries()) {
@@ -484,11 +471,11 @@ export class Provenance {
           }
           fresh.clear();
           const edges: AncestryEdge[] = [];
+          const parents: Node[] = [];
           for (let vin = 0; vin < n.inputCount; vin++, key++) {
-            const [, parentId, prevVout] = inputs[key]!;
-            const value = values[key];
+            const [, parentId, prevVout, prevValue] = inputs[key]!;
             const ref = refOf(parentId);
-            if (parentId === null || !ref || value === undefined) {
+            if (parentId === null || !ref || prevValue === null || prevVout >= ref.outputCount) {
               throw new Error(`provenance: ${n.txid} input ${vin} spends an output the index does not hold confirmed in the view's best chain`);
             }
             let parent = nodes.get(parentId) ?? fresh.get(parentId);
@@ -497,13 +484,15 @@ export class Provenance {
               parent.depth = n.depth + 1;
               fresh.set(parentId, parent);
             }
-            edges.push({ from: `${parent.txid}:${prevVout}`, to: n.txid, value });
+            edges.push({ from: `${parent.txid}:${prevVout}`, to: n.txid, value: BigInt(prevValue) });
+            parents.push(parent);
           }
           if (nodes.size + fresh.size > maxNodes) {
             truncated = true;
             full = true;
             continue;
           }
+          for (let i = 0; i < edges.length; i++) parents[i]!.drawn += edges[i]!.value;
           n.inputs = edges;
           for (const f of fresh.values()) {
             nodes.set(f.txidId, f);

@@ -11,6 +11,9 @@ type Statement = Database.Statement;
 import type { BlockStatus, BlockSummary, BlockInfo, TxInput, TxOutput, TxInfo, AddressUtxo, AddressHistoryItem, AddressInfo, SearchResult, ChainTip, TreeBlock, ReorgRecord, MempoolTx, MempoolInfo, AttackReportSummary, AttackReportRecord } from '../../shared/explorer.ts';
 export type { BlockStatus, BlockSummary, BlockInfo, TxInput, TxOutput, TxInfo, AddressUtxo, AddressHistoryItem, AddressInfo, SearchResult, ChainTip, TreeBlock, ReorgRecord, MempoolTx, MempoolInfo, AttackReportSummary, AttackReportRecord } from '../../shared/explorer.ts';
 
+/** A block with one page of its txids (the paging fields live on BlockInfo, shared with the renderer). */
+export type BlockPage = BlockInfo;
+
 const HASH_RE = /^[0-9a-fA-F]{64}$/;
 const MAX_LIMIT = 1000;
 const MAX_TREE_SPAN = 2000;
@@ -76,6 +79,10 @@ interface TxRow {
   active: number;
 }
 
+/** Every column of blocks but the raw block, which a query never needs (and which spans many overflow pages). */
+const BLOCK_COLUMNS = (b: string): string =>
+  ['id', 'hash', 'prev_id', 'height', 'version', 'merkle_root', 'time', 'bits', 'nonce', 'chain_work', 'has_data', 'size', 'weight', 'tx_count'].map((c) => `${b}.${c}`).join(', ');
+
 /** The prepared statements the queries use. */
 function prepareStatements(db: Db) {
   const p = (sql: string): Statement => db.prepare(sql);
@@ -85,13 +92,13 @@ function prepareStatements(db: Db) {
     viewNames: p('SELECT name FROM views ORDER BY id').pluck(),
     latest: p(`SELECT b.hash, b.height, b.time, b.tx_count, b.size, b.weight FROM view_blocks vb JOIN blocks b ON b.id = vb.block_id
       WHERE vb.view_id = ? AND vb.height < ? ORDER BY vb.height DESC LIMIT ?`),
-    blockByHash: p('SELECT * FROM blocks WHERE hash = ?'),
-    blockById: p('SELECT * FROM blocks WHERE id = ?'),
-    blockAtHeight: p('SELECT b.* FROM view_blocks vb JOIN blocks b ON b.id = vb.block_id WHERE vb.view_id = ? AND vb.height = ?'),
+    blockByHash: p(`SELECT ${BLOCK_COLUMNS('blocks')} FROM blocks WHERE hash = ?`),
+    blockById: p(`SELECT ${BLOCK_COLUMNS('blocks')} FROM blocks WHERE id = ?`),
+    blockAtHeight: p(`SELECT ${BLOCK_COLUMNS('b')} FROM view_blocks vb JOIN blocks b ON b.id = vb.block_id WHERE vb.view_id = ? AND vb.height = ?`),
     activeAt: p('SELECT block_id FROM view_blocks WHERE view_id = ? AND height = ?').pluck(),
     status: p('SELECT status, code FROM block_status WHERE view_id = ? AND block_id = ?'),
     hashById: p('SELECT hash FROM blocks WHERE id = ?').pluck(),
-    blockTxids: p('SELECT x.txid FROM txs t JOIN txids x ON x.id = t.txid_id WHERE t.block_id = ? ORDER BY t.position').pluck(),
+    blockTxids: p('SELECT x.txid FROM txs t JOIN txids x ON x.id = t.txid_id WHERE t.block_id = ? AND t.position >= ? ORDER BY t.position LIMIT ?').pluck(),
     txidId: p('SELECT id FROM txids WHERE txid = ?').pluck(),
     txCopies: p(`SELECT t.*, b.hash, b.height, (vb.block_id IS NOT NULL) AS active FROM txs t JOIN blocks b ON b.id = t.block_id
       LEFT JOIN view_blocks vb ON vb.view_id = ? AND vb.height = b.height AND vb.block_id = b.id WHERE t.txid_id = ? ORDER BY t.id`).safeIntegers(true),
@@ -104,10 +111,16 @@ function prepareStatements(db: Db) {
     spender: p(`SELECT x.txid, i.vin, b.height FROM inputs i JOIN txs t ON t.id = i.tx_id JOIN txids x ON x.id = t.txid_id
       JOIN blocks b ON b.id = t.block_id ${activeJoin('vb', 'b')} WHERE i.prev_txid_id = ? AND i.prev_vout = ? LIMIT 1`),
     addressId: p('SELECT id FROM addresses WHERE address = ?').pluck(),
-    addressOutputs: p(`SELECT o.vout, o.value, t.txid_id, x.txid, b.height, t.position, b.hash FROM outputs o JOIN txs t ON t.id = o.tx_id
-      JOIN txids x ON x.id = t.txid_id JOIN blocks b ON b.id = t.block_id ${activeJoin('vb', 'b')} WHERE o.address_id = ?`).safeIntegers(true),
-    spenderTx: p(`SELECT x.txid, b.height, t.position, b.hash FROM inputs i JOIN txs t ON t.id = i.tx_id JOIN txids x ON x.id = t.txid_id
-      JOIN blocks b ON b.id = t.block_id ${activeJoin('vb', 'b')} WHERE i.prev_txid_id = ? AND i.prev_vout = ? LIMIT 1`).safeIntegers(true),
+    /** Every address_io row of an address whose block is on the view's best chain: coins received and spent. */
+    addressRows: p(`SELECT a.n, a.coin_txid_id, a.coin_vout, a.value, a.height, a.position, CASE WHEN a.n >= 0 THEN a.txid END FROM address_io a
+      CROSS JOIN view_blocks vb ON vb.view_id = @view AND vb.height = a.height AND vb.block_id = a.block_id WHERE a.address_id = @address`).raw(),
+    /** One page of an address's history in the view, newest first: a keyset range of address_io grouped by transaction. */
+    addressHistory: p(`SELECT h.height, h.position, h.delta, h.txid, b.hash FROM (
+        SELECT a.height, a.position, a.block_id, a.txid, sum(CASE WHEN a.n >= 0 THEN a.value ELSE -a.value END) AS delta FROM address_io a
+        CROSS JOIN view_blocks vb ON vb.view_id = @view AND vb.height = a.height AND vb.block_id = a.block_id
+        WHERE a.address_id = @address AND (a.height, a.position) < (@height, @position)
+        GROUP BY a.height, a.position ORDER BY a.height DESC, a.position DESC LIMIT @limit
+      ) h JOIN blocks b ON b.id = h.block_id ORDER BY h.height DESC, h.position DESC`).safeIntegers(true),
     txidRange: p('SELECT txid FROM txids WHERE txid BETWEEN ? AND ? ORDER BY txid LIMIT ?').pluck(),
     blockHashRange: p('SELECT hash, height FROM blocks WHERE hash BETWEEN ? AND ? ORDER BY hash LIMIT ?'),
     tips: p(`SELECT b.id, b.hash, b.height FROM block_status s JOIN blocks b ON b.id = s.block_id WHERE s.view_id = ?
@@ -158,9 +171,14 @@ export class ExplorerQueries {
     return rows.map((r) => ({ hash: hex(r.hash), height: r.height, time: r.time, txCount: r.tx_count, size: r.size, weight: r.weight }));
   }
 
-  /** A block by height (in the view's best chain) or by hash (any stored block), with its status in the view. */
-  block(viewName: string, heightOrHash: number | string): BlockInfo | null {
+  /**
+   * A block by height (in the view's best chain) or by hash (any stored block), with its status in the view
+   * and one page of its txids: `txLimit` (default 25) from position `txAfter + 1` (default: from the coinbase).
+   */
+  block(viewName: string, heightOrHash: number | string, o: { txLimit?: number; txAfter?: number } = {}): BlockPage | null {
     const v = this.view(viewName);
+    const txLimit = checkLimit(o.txLimit, 25);
+    const txOffset = o.txAfter === undefined ? 0 : checkHeight(o.txAfter, 'txAfter') + 1;
     let row: BlockRow | undefined;
     if (typeof heightOrHash === 'number') row = this.s.blockAtHeight.get(v.id, checkHeight(heightOrHash, 'height')) as BlockRow | undefined;
     else row = this.s.blockByHash.get(blob(checkHash(heightOrHash, 'hash'))) as BlockRow | undefined;
@@ -168,6 +186,7 @@ export class ExplorerQueries {
     const { status, code } = this.statusOf(v.id, row.id);
     const active = status === 'active';
     const next = active ? (this.s.activeAt.get(v.id, row.height + 1) as number | undefined) : undefined;
+    const txids = this.s.blockTxids.all(row.id, txOffset, txLimit) as Buffer[];
     return {
       hash: hex(row.hash),
       height: row.height,
@@ -185,7 +204,9 @@ export class ExplorerQueries {
       code,
       confirmations: active ? v.tipHeight - row.height + 1 : -1,
       nextHash: next === undefined ? null : hex(this.s.hashById.get(next) as Buffer),
-      txids: (this.s.blockTxids.all(row.id) as Buffer[]).map(hex),
+      txids: txids.map(hex),
+      txOffset,
+      txNext: row.tx_count !== null && txOffset + txids.length < row.tx_count ? txOffset + txids.length - 1 : null,
     };
   }
 
@@ -259,38 +280,36 @@ export class ExplorerQueries {
     }
     const addressId = this.s.addressId.get(address) as number | undefined;
     if (addressId === undefined) return null;
-    const outs = this.s.addressOutputs.all(v.id, addressId) as { vout: bigint; value: bigint; txid_id: bigint; txid: Buffer; height: bigint; position: bigint; hash: Buffer }[];
-    const byTx = new Map<string, AddressHistoryItem>();
-    const touch = (txid: string, height: number, position: number, blockHash: string, delta: bigint): void => {
-      const item = byTx.get(txid);
-      if (item) item.delta += delta;
-      else byTx.set(txid, { txid, height, position, blockHash, delta });
-    };
-    const utxos: AddressUtxo[] = [];
+    // Totals and UTXOs: one range scan of the address's rows in the view (n >= 0 received, n < 0 spent).
+    const rows = this.s.addressRows.all({ view: v.id, address: addressId }) as [number, number, number, number, number, number, Buffer | null][];
     let received = 0n;
     let sent = 0n;
-    for (const out of outs) {
-      const txid = hex(out.txid);
-      const height = Number(out.height);
-      received += out.value;
-      touch(txid, height, Number(out.position), hex(out.hash), out.value);
-      const sp = this.s.spenderTx.get(v.id, out.txid_id, out.vout) as { txid: Buffer; height: bigint; position: bigint; hash: Buffer } | undefined;
-      if (sp) {
-        sent += out.value;
-        touch(hex(sp.txid), Number(sp.height), Number(sp.position), hex(sp.hash), -out.value);
-      } else utxos.push({ txid, vout: Number(out.vout), value: out.value, height });
+    let txCount = 0;
+    const spent = new Set<string>();
+    for (let i = 0; i < rows.length; i++) {
+      const [n, coinTxid, coinVout, value, height, position] = rows[i]!;
+      if (n < 0) {
+        sent += BigInt(value);
+        spent.add(`${coinTxid}:${coinVout}`);
+      } else received += BigInt(value);
+      const prev = rows[i - 1];
+      if (!prev || prev[4] !== height || prev[5] !== position) txCount++;
     }
-    const all = [...byTx.values()].sort((a, b) => b.height - a.height || b.position - a.position);
-    const page = cursor ? all.filter((h) => h.height < cursor[0] || (h.height === cursor[0] && h.position < cursor[1])) : all;
-    const history = page.slice(0, limit);
-    const last = history[history.length - 1];
+    const utxos: AddressUtxo[] = [];
+    for (const [n, coinTxid, coinVout, value, height, , txid] of rows) {
+      if (n >= 0 && !spent.has(`${coinTxid}:${coinVout}`)) utxos.push({ txid: hex(txid!), vout: coinVout, value: BigInt(value), height });
+    }
     utxos.sort((a, b) => b.height - a.height || (a.txid < b.txid ? -1 : a.txid > b.txid ? 1 : a.vout - b.vout));
+    const [height, position] = cursor ?? [Number.MAX_SAFE_INTEGER, 0];
+    const page = this.s.addressHistory.all({ view: v.id, address: addressId, height, position, limit: limit + 1 }) as { height: bigint; position: bigint; delta: bigint; txid: Buffer; hash: Buffer }[];
+    const history = page.slice(0, limit).map((h): AddressHistoryItem => ({ txid: hex(h.txid), height: Number(h.height), position: Number(h.position), blockHash: hex(h.hash), delta: h.delta }));
+    const last = history[history.length - 1];
     return {
       address,
       balance: received - sent,
       received,
       sent,
-      txCount: all.length,
+      txCount,
       utxos,
       history,
       next: page.length > limit && last ? `${last.height}:${last.position}` : null,

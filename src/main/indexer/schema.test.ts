@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { indexedHistory } from '../../../test/support/indexed-history.ts';
 import { APPLICATION_ID, IndexSchemaError, SCHEMA_VERSION, migrate, openIndexDatabase } from './schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'forklab-index-schema-'));
@@ -41,7 +42,7 @@ describe('index schema', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['addresses', 'attack_reports', 'block_status', 'blocks', 'events', 'inputs', 'mempool', 'outputs', 'txids', 'txs', 'view_blocks', 'views']);
+    expect(tables).toEqual(['address_io', 'address_io_pending', 'addresses', 'attack_reports', 'block_status', 'blocks', 'events', 'inputs', 'mempool', 'outputs', 'txids', 'txs', 'view_blocks', 'views']);
     db.close();
     const again = new Database(path);
     expect(migrate(again)).toBe(SCHEMA_VERSION);
@@ -70,5 +71,24 @@ describe('index schema', () => {
   it('refuses a file that is not SQLite', () => {
     expectRefused('garbage.sqlite', (p) => writeFileSync(p, Buffer.from('this is a text file, not an index\n'.repeat(200))), 'not-sqlite', /expected an SQLite database/);
     expectRefused('random.sqlite', (p) => writeFileSync(p, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 2654435761) >>> 24))), 'not-sqlite', /not one/);
+  });
+
+  it('migrates a version 1 index to the rows a fresh index of the same blocks has', () => {
+    const { db } = indexedHistory();
+    const derived = (): unknown[] => [
+      db.prepare('SELECT * FROM address_io ORDER BY address_id, height, position, block_id, n').raw().all(),
+      db.prepare('SELECT * FROM address_io_pending ORDER BY block_id').raw().all(),
+      db.prepare('SELECT id, prev_value FROM inputs ORDER BY id').raw().all(),
+    ];
+    const fresh = derived();
+    expect((fresh[0] as unknown[]).length).toBeGreaterThan(10);
+    // Back to version 1 as it was created, then forward again.
+    db.exec(`DROP TABLE address_io; DROP TABLE address_io_pending; ALTER TABLE inputs DROP COLUMN prev_value;
+      DROP INDEX txs_txid; DROP INDEX blocks_time; CREATE INDEX txs_txid ON txs(txid_id); CREATE INDEX outputs_address ON outputs(address_id) WHERE address_id IS NOT NULL;`);
+    db.pragma('user_version = 1');
+    expect(migrate(db)).toBe(SCHEMA_VERSION);
+    expect(derived()).toEqual(fresh);
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'outputs_address'").all()).toEqual([]);
+    db.close();
   });
 });

@@ -148,8 +148,69 @@ CREATE TABLE attack_reports (
 );
 `;
 
+/**
+ * Version 2, for query latency:
+ * - inputs.prev_value: the value of the spent output (NULL when the index did not hold it), so provenance
+ *   reads an edge's value with the input.
+ * - txs_txid covers the columns a walk reads, so finding a transaction's copies by txid reads no txs rows.
+ * - address_io: each output paying an address and each input spending such an output, keyed by (address,
+ *   height, position): one range scan answers an address "as view X sees it" (a row counts when view_blocks
+ *   holds its block at its height), and history pages are keyset ranges of it. Rows do not depend on any view,
+ *   so connects and disconnects never touch it. It replaces the outputs_address index. It repeats the txid, so
+ *   that an address's history and UTXOs are read from its own contiguous rows.
+ * - blocks_time: the newest stored block's time is one probe (a reopened clock starts no earlier).
+ * - address_io_pending: blocks stored before the outputs some of their inputs spend were known (no undo data and
+ *   no stored copy of the spent transaction): their input rows are completed from undo data when they connect.
+ */
+const SCHEMA_V2 = `
+ALTER TABLE inputs ADD COLUMN prev_value INTEGER;
+DROP INDEX txs_txid;
+CREATE INDEX txs_txid ON txs(txid_id, block_id, is_coinbase, position, first_input_id, input_count, first_output_id, output_count);
+CREATE TABLE address_io (
+  address_id INTEGER NOT NULL REFERENCES addresses(id),
+  height INTEGER NOT NULL,                       -- of the block holding the transaction
+  position INTEGER NOT NULL,                     -- of the transaction in that block
+  block_id INTEGER NOT NULL REFERENCES blocks(id),
+  n INTEGER NOT NULL,                            -- vout of an output to the address; -1 - vin of an input spending one
+  txid_id INTEGER NOT NULL REFERENCES txids(id), -- the transaction's
+  txid BLOB NOT NULL,                            -- the transaction's, display order: a page of history or UTXOs reads no txids rows
+  coin_txid_id INTEGER NOT NULL REFERENCES txids(id), -- the coin created (txid_id, n) or spent (the input's prevout)
+  coin_vout INTEGER NOT NULL,
+  value INTEGER NOT NULL,                        -- satoshis received (output) or spent (input)
+  PRIMARY KEY (address_id, height, position, block_id, n)
+) WITHOUT ROWID;
+CREATE INDEX blocks_time ON blocks(time);
+CREATE TABLE address_io_pending (
+  block_id INTEGER PRIMARY KEY REFERENCES blocks(id)
+);
+`;
+
+/** Fills version 2's derived columns and rows from version 1's, for a file that already holds blocks. */
+function fillV2(db: Db): void {
+  const prevOutput = `(SELECT pt.first_output_id + i.prev_vout FROM txs pt WHERE pt.txid_id = i.prev_txid_id AND pt.output_count > i.prev_vout LIMIT 1)`;
+  db.exec(`
+    UPDATE inputs AS i SET prev_value = (SELECT o.value FROM outputs o WHERE o.id = ${prevOutput}) WHERE i.prev_txid_id IS NOT NULL;
+    INSERT INTO address_io (address_id, height, position, block_id, n, txid_id, txid, coin_txid_id, coin_vout, value)
+      SELECT o.address_id, b.height, t.position, t.block_id, o.vout, t.txid_id, x.txid, t.txid_id, o.vout, o.value
+      FROM outputs o JOIN txs t ON t.id = o.tx_id JOIN txids x ON x.id = t.txid_id JOIN blocks b ON b.id = t.block_id WHERE o.address_id IS NOT NULL;
+    INSERT INTO address_io (address_id, height, position, block_id, n, txid_id, txid, coin_txid_id, coin_vout, value)
+      SELECT o.address_id, b.height, t.position, t.block_id, -1 - i.vin, t.txid_id, x.txid, i.prev_txid_id, i.prev_vout, o.value
+      FROM inputs i JOIN txs t ON t.id = i.tx_id JOIN txids x ON x.id = t.txid_id JOIN blocks b ON b.id = t.block_id JOIN outputs o ON o.id = ${prevOutput}
+      WHERE i.prev_txid_id IS NOT NULL AND o.address_id IS NOT NULL;
+    INSERT OR IGNORE INTO address_io_pending (block_id)
+      SELECT t.block_id FROM inputs i JOIN txs t ON t.id = i.tx_id WHERE i.prev_txid_id IS NOT NULL AND i.prev_value IS NULL;
+    DROP INDEX outputs_address;
+  `);
+}
+
 /** MIGRATIONS[i] upgrades a file from schema version i to i + 1. */
-const MIGRATIONS: readonly ((db: Db) => void)[] = [(db) => db.exec(SCHEMA_V1)];
+const MIGRATIONS: readonly ((db: Db) => void)[] = [
+  (db) => db.exec(SCHEMA_V1),
+  (db) => {
+    db.exec(SCHEMA_V2);
+    fillV2(db);
+  },
+];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -205,6 +266,9 @@ export function migrate(db: Db): number {
   return SCHEMA_VERSION;
 }
 
+/** Page cache of an index connection: the hot B-tree pages of a large index (the default is 2 MiB). */
+const PAGE_CACHE_KIB = 64 * 1024;
+
 /**
  * Opens (or creates) an index file: checks and migrates it, then turns on WAL. A refused file is closed
  * untouched and the IndexSchemaError is thrown.
@@ -219,5 +283,6 @@ export function openIndexDatabase(path: string): Db {
   }
   if (path !== ':memory:') db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   return db;
 }

@@ -30,7 +30,7 @@ const CANONICAL: Record<string, string> = {
     WHERE s.view_id = ? AND s.status IN ('active', 'stale') AND b.has_data = 1 ORDER BY hash`,
   txs: `SELECT vb.height, t.position, hex(x.txid) AS txid, t.size, t.vsize, t.weight, t.fee, t.is_coinbase, t.input_count, t.output_count
     FROM view_blocks vb JOIN txs t ON t.block_id = vb.block_id JOIN txids x ON x.id = t.txid_id WHERE vb.view_id = ? ORDER BY vb.height, t.position`,
-  inputs: `SELECT vb.height, t.position, i.vin, hex(px.txid) AS prev, i.prev_vout, i.sequence FROM view_blocks vb JOIN txs t ON t.block_id = vb.block_id
+  inputs: `SELECT vb.height, t.position, i.vin, hex(px.txid) AS prev, i.prev_vout, i.sequence, i.prev_value FROM view_blocks vb JOIN txs t ON t.block_id = vb.block_id
     JOIN inputs i ON i.id BETWEEN t.first_input_id AND t.first_input_id + t.input_count - 1 LEFT JOIN txids px ON px.id = i.prev_txid_id
     WHERE vb.view_id = ? ORDER BY vb.height, t.position, i.vin`,
   outputs: `SELECT vb.height, t.position, o.vout, o.value, hex(o.script) AS script, o.type, a.address,
@@ -39,6 +39,9 @@ const CANONICAL: Record<string, string> = {
       WHERE si.prev_txid_id = t.txid_id AND si.prev_vout = o.vout) AS spender
     FROM view_blocks vb JOIN txs t ON t.block_id = vb.block_id JOIN outputs o ON o.id BETWEEN t.first_output_id AND t.first_output_id + t.output_count - 1
     LEFT JOIN addresses a ON a.id = o.address_id WHERE vb.view_id = ? ORDER BY vb.height, t.position, o.vout`,
+  addressIo: `SELECT a.address, ai.height, ai.position, ai.n, hex(x.txid) AS txid, hex(ai.txid) AS stored, hex(cx.txid) AS coin, ai.coin_vout, ai.value FROM view_blocks vb
+    JOIN address_io ai ON ai.height = vb.height AND ai.block_id = vb.block_id JOIN addresses a ON a.id = ai.address_id
+    JOIN txids x ON x.id = ai.txid_id JOIN txids cx ON cx.id = ai.coin_txid_id WHERE vb.view_id = ? ORDER BY a.address, ai.height, ai.position, ai.n`,
 };
 
 function rows(db: Db, sql: string, viewId: number): string[] {
@@ -66,7 +69,8 @@ function checkStructure(db: Db, viewId: number, name: string, problems: string[]
 /**
  * Compares the index with a reindex of its stored blocks: for every view, a fresh chainstate replays the
  * view's stored blocks (replay.ts) and a fresh in-memory index follows it; then each view's best chain, tip,
- * active/stale statuses, block headers, transactions, inputs and outputs with their spenders must be equal.
+ * active/stale statuses, block headers, transactions, inputs (with the values they spend), outputs with their
+ * spenders, and the address rows (address_io) of best-chain blocks must be equal.
  * Reads `db` only.
  */
 export function verifyIndex(db: Db, params: NetworkParams): VerifyResult {

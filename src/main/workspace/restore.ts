@@ -1,0 +1,170 @@
+// Restores a view's node from the index without connecting its blocks again: headers, the UTXO set, and blocks and undo data read on demand.
+
+import type Database from 'better-sqlite3';
+import { Block } from '../core/block.ts';
+import type { Bytes } from '../core/bytes.ts';
+import type { BlockEntry, BlockSource, Chainstate, ChainSnapshot } from '../core/chainstate.ts';
+import { RuleError } from '../core/errors.ts';
+import { BlockHeader } from '../core/header.ts';
+import { isUnspendable, MAX_SCRIPT_SIZE } from '../core/script.ts';
+import type { Coin } from '../core/utxo.ts';
+import { checkBlock, checkBlockContext, type BlockUndo } from '../core/validate.ts';
+import type { StoredView } from './replay.ts';
+
+type Db = Database.Database;
+
+/** How many blocks at the top of each view's best chain are read and checked on a restore (Bitcoin Core's -checkblocks default). */
+export const CHECK_BLOCKS = 6;
+
+export interface RestoreResult {
+  /** Blocks of the stored best chain restored (genesis excluded). */
+  connected: number;
+  /** Stale blocks restored as side branches. */
+  sideBranches: number;
+  /** Stale blocks whose parent the view never had the data of: left out, as a replay leaves them out. */
+  skipped: string[];
+  /** Coins in the restored UTXO set. */
+  coins: number;
+}
+
+/** hash and prev hash (display-order hex), height, version, merkle root (display-order hex), time, bits, nonce, has_data. */
+type HeaderRow = [string, string | null, number, number, string, number, number, number, number];
+
+/** Display-order hex as internal-order bytes (pooled Buffer memory: restoring allocates one per header). */
+function internal(display: string): Bytes {
+  return Buffer.from(display, 'hex').reverse();
+}
+
+/** The header a row describes, with `prevHash` its parent's hash; it must hash to the stored hash (so the link holds too). */
+function headerOf(row: HeaderRow, prevHash: Bytes, view: string): BlockHeader {
+  const [hash, , height, version, merkleRoot, time, bits, nonce] = row;
+  const header = new BlockHeader({ version, prevHash, merkleRoot: internal(merkleRoot), time, bits, nonce });
+  if (header.id !== hash) throw new RuleError('bad-stored-header', `view ${view}: stored header of ${hash} at height ${height} hashes to ${header.id}`);
+  return header;
+}
+
+const HEADER_COLUMNS = 'lower(hex(b.hash)), lower(hex(p.hash)), b.height, b.version, hex(b.merkle_root), b.time, b.bits, b.nonce, b.has_data';
+
+/**
+ * The view's blocks as the index holds them, for Chainstate.restore: the best chain's headers, stale blocks with
+ * data (each after its parent, as replayView adds them), and the UTXO set at the tip: every output of a
+ * best-chain transaction that no best-chain input spends (OP_RETURN outputs never enter it).
+ */
+function snapshotOf(db: Db, view: StoredView, chain: Chainstate, source: BlockSource): { snapshot: ChainSnapshot; skipped: string[] } {
+  // A best-chain header's parent is the row below it: its prev hash is that header's hash, not read again.
+  // Rows are streamed (iterate): only the headers outlive the loop.
+  const best = db.prepare(`SELECT ${HEADER_COLUMNS.replace('lower(hex(p.hash))', 'NULL')} FROM view_blocks vb JOIN blocks b ON b.id = vb.block_id
+    WHERE vb.view_id = ? ORDER BY vb.height`).raw();
+  const active: BlockHeader[] = [];
+  let prevHash = chain.genesis.hash;
+  let height = 0;
+  for (const row of best.iterate(view.id) as Iterable<HeaderRow>) {
+    if (row[2] !== height) throw new RuleError('bad-stored-chain', `view ${view.name}: best chain has no block at height ${height}`);
+    height++;
+    if (row[2] === 0) {
+      if (row[0] !== chain.genesis.id) throw new RuleError('bad-stored-chain', `view ${view.name}: best chain starts at ${row[0]}, expected genesis ${chain.genesis.id}`);
+      continue;
+    }
+    if (row[8] !== 1) throw new RuleError('bad-stored-chain', `view ${view.name}: best-chain block ${row[0]} has no stored data`);
+    const header = headerOf(row, prevHash, view.name);
+    active.push(header);
+    prevHash = header.hash;
+  }
+  const withData = new Set<string>([chain.genesis.id, ...active.map((h) => h.id)]);
+  const side: BlockHeader[] = [];
+  const skipped: string[] = [];
+  const stale = db.prepare(`SELECT ${HEADER_COLUMNS} FROM block_status s JOIN blocks b ON b.id = s.block_id LEFT JOIN blocks p ON p.id = b.prev_id
+    WHERE s.view_id = ? AND s.status = 'stale' AND b.has_data = 1 ORDER BY b.height, b.id`).raw().all(view.id) as HeaderRow[];
+  for (const row of stale) {
+    const prev = row[1];
+    if (prev === null || !withData.has(prev)) {
+      skipped.push(row[0]);
+      continue;
+    }
+    side.push(headerOf(row, internal(prev), view.name));
+    withData.add(row[0]);
+  }
+  // The UTXO set: outputs of best-chain transactions, less the outpoints best-chain inputs spend. Inputs and
+  // outputs are scanned in id order (each transaction's rows follow its own): sequential reads, filtered here
+  // by the view's best-chain blocks.
+  const heightOf = new Map<number, number>();
+  for (const [blockId, h] of db.prepare('SELECT block_id, height FROM view_blocks WHERE view_id = ?').raw().iterate(view.id) as Iterable<[number, number]>) heightOf.set(blockId, h);
+  const spent = new Set<string>();
+  const inputs = db.prepare(`SELECT t.block_id, lower(hex(px.txid)) || ':' || i.prev_vout FROM inputs i CROSS JOIN txs t ON t.id = i.tx_id
+    CROSS JOIN txids px ON px.id = i.prev_txid_id WHERE +i.prev_txid_id IS NOT NULL`).raw();
+  for (const [blockId, key] of inputs.iterate() as Iterable<[number, string]>) if (heightOf.has(blockId)) spent.add(key);
+  const outputs = db.prepare(`SELECT t.block_id, lower(hex(x.txid)) || ':' || o.vout, o.value, hex(o.script), t.is_coinbase
+    FROM outputs o CROSS JOIN txs t ON t.id = o.tx_id CROSS JOIN txids x ON x.id = t.txid_id
+    WHERE substr(o.script, 1, 1) IS NOT x'6a' AND length(o.script) <= ${MAX_SCRIPT_SIZE}`).raw(); // isUnspendable, in SQL: OP_RETURN outputs never enter it
+  function* coinRows(): Iterable<readonly [string, Coin]> {
+    // Values are below 2^53 (MAX_MONEY), so they read exactly as numbers. Streamed: the consumer runs no statement meanwhile.
+    for (const [blockId, key, value, script, coinbase] of outputs.iterate() as Iterable<[number, string, number, string, number]>) {
+      const height = heightOf.get(blockId);
+      if (height === undefined || spent.has(key)) continue;
+      const scriptPubKey = Buffer.from(script, 'hex');
+      if (isUnspendable(scriptPubKey)) continue;
+      yield [key, { value: BigInt(value), scriptPubKey, height, coinbase: coinbase === 1 }];
+    }
+  }
+  return { snapshot: { active, side, coins: coinRows(), source }, skipped };
+}
+
+/**
+ * Blocks and undo data from the index. Undo data is derived from the inputs: each spent coin's value
+ * (inputs.prev_value), script (the spent output), and height and coinbase flag (the copy of the spent
+ * transaction on the chain's active chain, which holds every ancestor of a block it disconnects).
+ */
+function indexSource(db: Db, chain: () => Chainstate): BlockSource {
+  const raw = db.prepare('SELECT raw FROM blocks WHERE hash = ?').pluck();
+  const inputs = db.prepare(`SELECT t.position, i.prev_txid_id, i.prev_vout, i.prev_value FROM blocks b JOIN txs t ON t.block_id = b.id
+    JOIN inputs i ON i.id BETWEEN t.first_input_id AND t.first_input_id + t.input_count - 1 WHERE b.hash = ? AND t.position > 0 ORDER BY t.position, i.id`).raw().safeIntegers(true);
+  const copies = db.prepare(`SELECT lower(hex(b.hash)), b.height, t.is_coinbase, o.script FROM txs t JOIN blocks b ON b.id = t.block_id
+    JOIN outputs o ON o.id = t.first_output_id + @vout WHERE t.txid_id = @txid AND t.output_count > @vout`).raw();
+  return {
+    block(entry: BlockEntry): Block | undefined {
+      const bytes = raw.get(Buffer.from(entry.id, 'hex')) as Buffer | null | undefined;
+      if (!bytes) return undefined;
+      const block = Block.fromBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      if (block.id !== entry.id) throw new RuleError('bad-stored-block', `stored bytes of block ${entry.id} hash to ${block.id}`);
+      return block;
+    },
+    undo(entry: BlockEntry): BlockUndo | undefined {
+      const c = chain();
+      const spent: Coin[][] = [];
+      for (const [position, txid, vout, value] of inputs.all(Buffer.from(entry.id, 'hex')) as [bigint, bigint | null, bigint, bigint | null][]) {
+        const at = Number(position) - 1;
+        while (spent.length <= at) spent.push([]);
+        if (txid === null || value === null) throw new RuleError('bad-stored-undo', `block ${entry.id}: an input's spent coin is not in the index`);
+        const rows = copies.all({ txid, vout }) as [string, number, number, Buffer][];
+        const copy = rows.find(([hash, height]) => height <= entry.height && c.entryAtHeight(height)?.id === hash);
+        if (!copy) throw new RuleError('bad-stored-undo', `block ${entry.id}: the transaction an input spends is not on the active chain`);
+        spent[at]!.push({ value, scriptPubKey: new Uint8Array(copy[3]), height: copy[1], coinbase: copy[2] === 1 });
+      }
+      return { spent };
+    },
+  };
+}
+
+/**
+ * Restores `chain` (fresh) to view `view` of the index: checks every header (Chainstate.restore), reads the top
+ * CHECK_BLOCKS blocks of the best chain and checks them as checkBlock and checkBlockContext do (merkle root,
+ * sizes, transactions, coinbase height, finality, witness commitment), and loads the UTXO set. Throws
+ * RuleError when the stored chain breaks a rule.
+ */
+export function restoreView(db: Db, view: StoredView, chain: Chainstate): RestoreResult {
+  const { snapshot, skipped } = snapshotOf(db, view, chain, indexSource(db, () => chain));
+  chain.restore(snapshot);
+  for (let h = chain.height; h > Math.max(0, chain.height - CHECK_BLOCKS); h--) {
+    const entry = chain.entryAtHeight(h)!;
+    const block = chain.getBlock(entry.id);
+    if (!block) throw new RuleError('bad-stored-block', `view ${view.name}: block ${entry.id} at height ${h} has no stored data`);
+    try {
+      checkBlock(block, chain.params);
+      checkBlockContext(block, chain.parentContext(entry.parent!), chain.params);
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+      throw new RuleError(e.code, `view ${view.name}: stored block ${entry.id} at height ${h} does not validate: ${e.message}`);
+    }
+  }
+  return { connected: snapshot.active.length, sideBranches: snapshot.side.length, skipped, coins: chain.utxo.size };
+}
