@@ -38,7 +38,13 @@ export default defineConfig({
       // Dependencies stay in node_modules (electron-vite's default); these two are listed so it never changes.
       externalizeDeps: { include: runtimeExternals },
       rolldownOptions: {
-        input: { index: resolve(root, 'src/main/index.ts') },
+        // Worker threads are entries of their own: src/main/worker-url.ts finds them beside index.js.
+        input: {
+          index: resolve(root, 'src/main/index.ts'),
+          'pow-worker': resolve(root, 'src/main/miner/pow-worker.ts'),
+          'verify-worker': resolve(root, 'src/main/crypto/verify-worker.ts'),
+          'index-verify-worker': resolve(root, 'src/main/workspace/verify-worker.ts'),
+        },
       },
     },
   },

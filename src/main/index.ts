@@ -8,12 +8,15 @@ import type { EventName } from '../shared/api.ts';
 import { Engine } from './app/engine.ts';
 import { dispatch } from './app/handlers.ts';
 import { toWire } from './app/wire.ts';
+import { WORKER_DIR_ENV } from './worker-url.ts';
 import { denyPermission, lockDown, pushEvents, registerIpc, windowOptions } from './electron/window.ts';
 
 /** Set by `electron-vite dev` to the renderer dev server; absent in a built app. */
 const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
 const rendererIndexFile = join(import.meta.dirname, '../renderer/index.html');
 const preloadFile = join(import.meta.dirname, '../preload/index.cjs'); // CommonJS: sandboxed preloads cannot be ES modules
+// The built workers sit beside this file (see src/main/worker-url.ts).
+process.env[WORKER_DIR_ENV] = import.meta.dirname;
 const EVENTS: EventName[] = ['tip', 'status', 'job.progress', 'job.done', 'workspace.changed'];
 
 /** True for URLs that belong to the app itself: the dev server's origin, or the built index.html. */

@@ -85,7 +85,7 @@ export interface TopologyLink {
 }
 
 export interface Topology {
-  nodes: { id: string; running: boolean; share: number }[];
+  nodes: { id: string; running: boolean; share: number; banned: { peer: string; code: string }[] }[];
   links: TopologyLink[];
 }
 
@@ -195,7 +195,9 @@ export const methods = {
   'explorer.latestBlocks': method<BlockSummary[]>()(
     z.object({ ...view, before: z.number().int().min(0).optional(), limit: limit(1000, 25) }).strict(),
   ),
-  'explorer.block': method<BlockInfo | null>()(z.object({ ...view, id: z.union([z.number().int().min(0), hash]) }).strict()),
+  'explorer.block': method<BlockInfo | null>()(
+    z.object({ ...view, id: z.union([z.number().int().min(0), hash]), txLimit: limit(500, 25), txAfter: z.number().int().min(0).optional() }).strict(),
+  ),
   'explorer.tx': method<TxInfo | null>()(z.object({ ...view, txid: hash }).strict()),
   'explorer.address': method<AddressInfo | null>()(
     z.object({ ...view, address: z.string().min(1).max(100), before: z.string().max(200).optional(), limit: limit(500, 25) }).strict(),
@@ -233,6 +235,8 @@ export const methods = {
   ),
   'network.partition': method<Topology>()(z.object({ groups: z.array(z.array(nodeId).min(1).max(64)).min(2).max(16) }).strict()),
   'network.heal': method<Topology>()(none),
+  /** Forgets every ban (as Bitcoin Core's clearbanned) and links the peers again. */
+  'network.clearBans': method<Topology>()(none),
   'node.stop': method<NodeStatus>()(z.object(view).strict()),
   'node.start': method<NodeStatus>()(z.object(view).strict()),
   'node.add': method<NodeStatus>()(z.object({ ...view, share: z.number().min(0).max(1).default(0) }).strict()),
@@ -272,6 +276,8 @@ export const methods = {
   'workspace.export': method<{ path: string }>()(z.object({ path }).strict()),
   'workspace.import': method<WorkspaceInfo>()(z.object({ path, dir: path }).strict()),
   'workspace.verify': method<JobInfo>()(none),
+  /** Fast-forwards a virtual-time workspace by `blocks` blocks of mining (with traffic), as a cancellable job. */
+  'workspace.generate': method<JobInfo>()(z.object({ blocks: z.number().int().min(1).max(100_000), txRate: z.number().min(0).max(50).default(0) }).strict()),
 
   'generals.run': method<GeneralsResult>()(
     z

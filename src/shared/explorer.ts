@@ -60,7 +60,12 @@ export interface BlockInfo extends BlockSummary {
   confirmations: number;
   /** The next block of the view's best chain, when this block is on it. */
   nextHash: string | null;
+  /** One page of the block's txids, in block order. */
   txids: string[];
+  /** Position in the block of the first txid of the page (0 on the first page). */
+  txOffset: number;
+  /** Cursor (`txAfter`) for the next page of txids, or null when this page reaches the block's last transaction. */
+  txNext: number | null;
 }
 
 export interface TxInput {

@@ -51,6 +51,7 @@ const RECENT_FILE = 'recent.json';
 const MAX_RECENT = 10;
 const STATUS_MS = 1_000;
 const PACE_MS = 50;
+const YIELD_EVERY_MS = 20;
 
 /** The user's data directory for Forklab: FORKLAB_HOME, else the platform's per-user data directory. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
@@ -110,6 +111,8 @@ export class Engine {
   }
 
   open(dir: string): Promise<WorkspaceInfo> {
+    // Refuse what is not a workspace before closing the one that is open.
+    Workspace.peekParams(dir);
     return this.switchTo(() => null, resolve(dir));
   }
 
@@ -150,7 +153,9 @@ export class Engine {
     for (const node of ws.lab.testnet.allNodes()) this.watchNode(node);
     const lab = ws.lab;
     if (lab.scheduler instanceof VirtualScheduler) {
-      // Virtual time runs at wall-clock speed from where the workspace left off.
+      // Virtual time runs at wall-clock speed from where the workspace left off; attacks fast-forward it, handing
+      // the event loop back every few milliseconds so requests keep being answered.
+      lab.yieldEveryMs = YIELD_EVERY_MS;
       const scheduler = lab.scheduler;
       let last = Date.now();
       this.timers.push(
@@ -280,7 +285,7 @@ export class Engine {
     const lab = this.workspace.lab;
     const net = lab.testnet.network;
     return {
-      nodes: lab.testnet.allNodes().map((n) => ({ id: n.id, running: n.running, share: lab.miners.get(`miner-${n.id}`)?.share ?? 0 })),
+      nodes: lab.testnet.allNodes().map((n) => ({ id: n.id, running: n.running, share: lab.miners.get(`miner-${n.id}`)?.share ?? 0, banned: [...n.banned].map(([peer, code]) => ({ peer, code })) })),
       links: net.allLinks().map((l) => ({ a: l.a, b: l.b, up: l.up, latencyMs: l.latencyMs, jitterMs: l.jitterMs, loss: l.loss })),
     };
   }
@@ -311,6 +316,18 @@ export class Engine {
     } else if (ws.lab.traffic) ws.lab.traffic.configure({ rate });
     else ws.lab.startTraffic({ rate });
     ws.save({ rate });
+  }
+
+  /** Forgets every ban and links each pair again (a ban removed the link), as Bitcoin Core's clearbanned. */
+  clearBans(): void {
+    const ws = this.workspace;
+    const testnet = ws.lab.testnet;
+    for (const node of testnet.allNodes()) {
+      for (const peer of [...node.banned.keys()]) {
+        node.banned.delete(peer);
+        if (testnet.ids().includes(peer)) testnet.connect(node.id, peer, ws.spec.network.link);
+      }
+    }
   }
 
   /** Adds a node linked to every other node, with a miner when `share` > 0, and indexes its view. */

@@ -17,6 +17,7 @@ import { signedMessageCount } from '../generals/signed.ts';
 import { GeneralsKeyring } from '../generals/signing.ts';
 import { honestStrategy } from '../miner/virtual-miners.ts';
 import { ATTACKER } from '../network/lab.ts';
+import { VirtualScheduler } from '../network/scheduler.ts';
 import type { Engine } from './engine.ts';
 import { apiError } from './jobs.ts';
 import { toWire } from './wire.ts';
@@ -27,13 +28,14 @@ let keyring: GeneralsKeyring | undefined;
 const generalsKeyring = (): GeneralsKeyring => (keyring ??= new GeneralsKeyring(wasmSchnorr));
 
 const SIM_CHUNK = 20_000;
+const GENERATE_TURN_MS = 25;
 
 const handlers: Handlers = {
   'app.status': (e) => e.status(),
 
   'explorer.views': (e) => e.workspace.queries.views(),
   'explorer.latestBlocks': (e, p) => e.workspace.queries.latestBlocks(e.node(p.node).id, { limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
-  'explorer.block': (e, p) => e.workspace.queries.block(e.node(p.node).id, p.id),
+  'explorer.block': (e, p) => e.workspace.queries.block(e.node(p.node).id, p.id, { txLimit: p.txLimit, ...(p.txAfter !== undefined ? { txAfter: p.txAfter } : {}) }),
   'explorer.tx': (e, p) => e.workspace.queries.tx(e.node(p.node).id, p.txid),
   'explorer.address': (e, p) => e.workspace.queries.address(e.node(p.node).id, p.address, { limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
   'explorer.search': (e, p) => e.workspace.queries.search(e.node(p.node).id, p.q),
@@ -53,8 +55,8 @@ const handlers: Handlers = {
     const net = e.workspace.lab.testnet.network;
     const link = net.link(p.a, p.b);
     if (!link) throw new InputError('unknown-link', `no link between ${p.a} and ${p.b}`);
-    link.up = p.up;
     if (p.latencyMs !== undefined) link.latencyMs = p.latencyMs;
+    net.setLinkUp(p.a, p.b, p.up);
     return e.topology();
   },
   'network.partition': (e, p) => {
@@ -64,6 +66,10 @@ const handlers: Handlers = {
   },
   'network.heal': (e) => {
     e.workspace.lab.testnet.heal();
+    return e.topology();
+  },
+  'network.clearBans': (e) => {
+    e.clearBans();
     return e.topology();
   },
   'node.stop': (e, p) => {
@@ -161,12 +167,13 @@ const handlers: Handlers = {
       'verify',
       'index verify: compare the index with a reindex of the stored blocks',
       async (ctx) => {
-        ctx.progress({ phase: 'reindexing', message: 'replaying every stored block into a fresh index', fraction: null });
-        await new Promise((resolve) => setImmediate(resolve));
-        return { result: e.workspace.verify() };
+        ctx.progress({ phase: 'reindexing', message: 'replaying every stored block into a fresh index (worker thread)', fraction: null });
+        return { result: await e.workspace.verifyInWorker() };
       },
       { cancellable: false },
     ),
+
+  'workspace.generate': (e, p) => generateJob(e, p.blocks, p.txRate),
 
   'generals.run': (_e, p) => {
     const run = runGenerals({ ...p, trace: true, ...(p.algo === 'sm' ? { keyring: generalsKeyring() } : {}) });
@@ -199,6 +206,49 @@ const handlers: Handlers = {
 };
 
 /**
+ * Fast-forwards virtual time until the first node is `blocks` higher: slices of simulated time, each followed by
+ * an index flush, a progress event and a turn of the event loop, so the app stays live and Cancel works.
+ */
+function generateJob(e: Engine, blocks: number, txRate: number) {
+  const ws = e.workspace;
+  const lab = ws.lab;
+  const scheduler = lab.scheduler;
+  if (!(scheduler instanceof VirtualScheduler)) throw new InputError('needs-virtual-time', `${ws.spec.name} mines in real time; generate fast-forwards virtual-time (forklab-sim) workspaces only`);
+  if (lab.miners.all().length === 0) throw new InputError('no-hash-power', 'no node has a mining share; nothing can mine');
+  const ref = lab.testnet.allNodes()[0]!;
+  const start = ref.chain.height;
+  const target = start + blocks;
+  return e.jobs.start('generate', `generate ${blocks} blocks`, async (ctx) => {
+    const wasMining = lab.miners.running;
+    const trafficBefore = lab.traffic;
+    if (txRate > 0 && !trafficBefore) lab.startTraffic({ rate: txRate });
+    lab.miners.start();
+    const spacingMs = ws.params.targetSpacing * 1000;
+    const reached = (): boolean => ref.chain.height >= target;
+    try {
+      while (!reached()) {
+        // About 25 ms of simulation per turn of the event loop.
+        const turn = performance.now();
+        do scheduler.runUntilCondition(reached, spacingMs);
+        while (!reached() && performance.now() - turn < GENERATE_TURN_MS);
+        e.flush();
+        const done = ref.chain.height - start;
+        ctx.progress({ phase: 'mining', message: `${done} of ${blocks} blocks (height ${ref.chain.height})`, fraction: Math.min(1, done / blocks) });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      if (!wasMining) await lab.miners.stop();
+      if (!trafficBefore) {
+        lab.traffic?.stop();
+        lab.traffic = null;
+      }
+      e.flush();
+    }
+    return { result: { startHeight: start, height: ref.chain.height, tip: ref.chain.tip.id } };
+  });
+}
+
+/**
  * Runs an attack as a job. With `attackerShare`, the attacker's miner gets that share and the other miners share
  * the rest in their current proportions, until the attack ends. Progress carries the race: blocks found by the
  * attacker's miner against the others' since the attack started.
@@ -210,6 +260,11 @@ function startAttack(e: Engine, name: string, raw: Record<string, unknown>, atta
   const ws = e.workspace;
   const lab = ws.lab;
   e.node(ATTACKER);
+  const banning = lab.testnet.allNodes().filter((n) => n.banned.has(ATTACKER));
+  if (banning.length > 0 && name !== 'partition') {
+    const who = banning.map((n) => `${n.id} (${n.banned.get(ATTACKER)!})`).join(', ');
+    throw new InputError('attacker-banned', `${who} banned the attacker and ignore it, so no attack of its can succeed: clear the bans first (Network view)`);
+  }
   const before = Object.fromEntries(lab.miners.all().map((m) => [m.node.id, m.share]));
   if (attackerShare !== undefined) {
     const others = Object.entries(before).filter(([id]) => id !== ATTACKER);

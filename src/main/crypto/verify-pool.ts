@@ -7,9 +7,10 @@ import { pendingSignatureChecks, type SignatureCheck } from '../core/validate.ts
 import type { CoinView } from '../core/utxo.ts';
 import { workerExecArgv } from '../miner/pow-pool.ts';
 import type { VerifyRequest, VerifyResponse } from './verify-worker.ts';
+import { workerUrl } from '../worker-url.ts';
 
 function verifyWorkerUrl(): URL {
-  return new URL('./verify-worker.ts', import.meta.url);
+  return workerUrl('verify-worker', new URL('./verify-worker.ts', import.meta.url));
 }
 
 export class VerifyPool {

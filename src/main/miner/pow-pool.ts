@@ -13,6 +13,7 @@ import {
   type JobMessage,
   type WorkerInit,
 } from './pow-worker.ts';
+import { workerUrl } from '../worker-url.ts';
 
 export interface PowJob {
   /** The 80-byte block header; its nonce bytes are ignored. */
@@ -40,7 +41,7 @@ const MAX_NONCE = 0xffffffff;
  * a bundled build (Electron) changes only this function, to point at the worker's own build entry.
  */
 function powWorkerUrl(): URL {
-  return new URL('./pow-worker.ts', import.meta.url);
+  return workerUrl('pow-worker', new URL('./pow-worker.ts', import.meta.url));
 }
 
 /**

@@ -30,6 +30,8 @@ export interface LabOptions {
 }
 
 export const ATTACKER = 'attacker';
+/** Virtual milliseconds run between checks of the wall clock when waitFor yields. */
+const YIELD_SLICE_MS = 1_000;
 
 export class Lab {
   readonly mode: LabMode;
@@ -38,6 +40,12 @@ export class Lab {
   readonly miners: MinerSet;
   readonly honestIds: string[];
   traffic: TrafficGenerator | null = null;
+  /**
+   * In virtual time, waitFor runs the event queue on the caller's thread. Null (the default, for the CLI and
+   * tests) runs it to the end at once; a number makes it hand the event loop back after about that many
+   * milliseconds of work, so an app serving requests meanwhile stays live. The events run are the same.
+   */
+  yieldEveryMs: number | null = null;
 
   private constructor(mode: LabMode, testnet: Testnet, miners: MinerSet, honestIds: string[]) {
     this.mode = mode;
@@ -124,7 +132,10 @@ export class Lab {
    */
   waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
     const s = this.scheduler;
-    if (s instanceof VirtualScheduler) return Promise.resolve(s.runUntilCondition(done, timeoutMs));
+    if (s instanceof VirtualScheduler) {
+      if (this.yieldEveryMs === null) return Promise.resolve(s.runUntilCondition(done, timeoutMs));
+      return this.waitYielding(s, done, timeoutMs, this.yieldEveryMs);
+    }
     const end = s.now() + timeoutMs;
     return new Promise((resolve) => {
       const check = (): void => {
@@ -134,6 +145,18 @@ export class Lab {
       };
       check();
     });
+  }
+
+  private async waitYielding(s: VirtualScheduler, done: () => boolean, timeoutMs: number, turnMs: number): Promise<boolean> {
+    const end = s.now() + timeoutMs;
+    for (;;) {
+      const turn = performance.now();
+      do {
+        if (s.runUntilCondition(done, Math.min(YIELD_SLICE_MS, end - s.now()))) return true;
+        if (s.now() >= end) return false;
+      } while (performance.now() - turn < turnMs);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Lets `ms` pass on the lab's clock. */

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError } from '../core/errors.ts';
+import { InputError, RuleError } from '../core/errors.ts';
 import type { NetworkParams } from '../core/params.ts';
 import { ExplorerIndex } from '../indexer/ingest.ts';
 import type { ExplorerQueries } from '../indexer/queries.ts';
@@ -11,8 +11,13 @@ import { APPLICATION_ID, IndexSchemaError, openIndexDatabase, SCHEMA_VERSION } f
 import { Lab, type LabMode, type LabOptions } from '../network/lab.ts';
 import { VirtualScheduler } from '../network/scheduler.ts';
 import { latestBlockTime, replayView, storedViews } from './replay.ts';
+import { restoreView } from './restore.ts';
 import { verifyIndex, type VerifyResult } from './verify.ts';
+import type { VerifyWorkerData } from './verify-worker.ts';
+import { workerExecArgv } from '../miner/pow-pool.ts';
+import { Worker } from 'node:worker_threads';
 import { parseSpec, readWorkspaceFile, WORKSPACE_FILE, WORKSPACE_PARAMS, writeWorkspaceFile, type WorkspaceFile, type WorkspaceSpec } from './workspace-file.ts';
+import { workerUrl } from '../worker-url.ts';
 
 type Db = Database.Database;
 
@@ -121,8 +126,8 @@ export class WorkspaceIndex {
 }
 
 /**
- * An open workspace: the lab rebuilt from forklab.json in virtual mode, every node brought back to the tip its
- * view had (each stored best-chain block replayed with full validation), and the index following every node.
+ * An open workspace: the lab rebuilt from forklab.json, every node brought back to the tip its view had (restored
+ * from the index, or replayed with full validation), and the index following every node.
  */
 export class Workspace {
   readonly dir: string;
@@ -152,11 +157,24 @@ export class Workspace {
   }
 
   /**
-   * Opens a workspace. Refuses (one InputError line, nothing modified) a path that is not a workspace
-   * directory, a newer format or schema, or a corrupt forklab.json or index. Throws InputError
-   * 'bad-stored-block' when a stored block of a node's best chain no longer validates.
+   * Opens a workspace the way Bitcoin Core restarts: each node's view is restored from the index (every header
+   * checked: linkage, proof of work, difficulty, timestamps; the top blocks read and checked context-free; the
+   * UTXO set loaded), without connecting every stored block again. Blocks and undo data are read from the index
+   * when a reorg needs them. `index verify` (and openReplaying) still replay every block with full validation.
+   * Refuses (one InputError line, nothing modified) a path that is not a workspace directory, a newer format or
+   * schema, or a corrupt forklab.json or index. Throws InputError 'bad-stored-block' when a stored header or a
+   * checked block breaks a rule.
    */
   static open(dir: string, o: WorkspaceOpenOptions = {}): Workspace {
+    return Workspace.openWith(dir, o, 'restore');
+  }
+
+  /** Opens a workspace replaying every stored best-chain and stale block with full validation (slow on a long chain). */
+  static openReplaying(dir: string, o: WorkspaceOpenOptions = {}): Workspace {
+    return Workspace.openWith(dir, o, 'replay');
+  }
+
+  private static openWith(dir: string, o: WorkspaceOpenOptions, how: 'restore' | 'replay'): Workspace {
     const d = resolve(dir);
     checkWorkspaceDir(d);
     const file = readWorkspaceFile(join(d, WORKSPACE_FILE));
@@ -164,18 +182,28 @@ export class Workspace {
     let lab: Lab | undefined;
     try {
       lab = buildLab(file, o);
-      // The clock starts no earlier than the newest stored block, or replayed blocks would be time-too-new.
+      // The clock starts no earlier than the newest stored block, or stored blocks would be time-too-new.
       if (lab.scheduler instanceof VirtualScheduler) lab.scheduler.runUntil(Math.max(file.clockMs, latestBlockTime(db) * 1000 + 1000));
       const views = new Map(storedViews(db).map((v) => [v.name, v]));
       for (const node of lab.testnet.allNodes()) {
         const view = views.get(node.id);
         if (!view) continue;
-        const r = replayView(db, view, node.chain);
-        if (r.problems.length > 0) throw new InputError('bad-stored-block', `${d}: ${r.problems[0]!}`);
+        if (how === 'restore') {
+          try {
+            restoreView(db, view, node.chain);
+          } catch (e) {
+            if (e instanceof RuleError) throw new InputError('bad-stored-block', `${d}: ${e.message}`);
+            throw e;
+          }
+        } else {
+          const r = replayView(db, view, node.chain);
+          if (r.problems.length > 0) throw new InputError('bad-stored-block', `${d}: ${r.problems[0]!}`);
+        }
       }
       const index = new ExplorerIndex(db, { schedule: () => {}, now: () => lab!.now() });
-      for (const node of lab.testnet.allNodes()) index.attach(node.id, node.chain, node.mempool);
-      // Attaching re-states each view (reset, then its chain): one outer transaction keeps that atomic.
+      // A restored view is the index's own: the index resumes it rather than stating it again.
+      for (const node of lab.testnet.allNodes()) index.attach(node.id, node.chain, node.mempool, { resume: how === 'restore' });
+      // Attaching re-states each replayed view (reset, then its chain): one outer transaction keeps that atomic.
       db.transaction(() => index.flush())();
       return new Workspace(d, file, db, lab, index);
     } catch (e) {
@@ -226,6 +254,21 @@ export class Workspace {
   verify(): VerifyResult {
     this.flush();
     return verifyIndex(this.db, this.params);
+  }
+
+  /** As verify(), on a worker thread over a read-only connection, so the caller's thread keeps running. */
+  verifyInWorker(): Promise<VerifyResult> {
+    this.flush();
+    const worker = new Worker(workerUrl('index-verify-worker', new URL('./verify-worker.ts', import.meta.url)), {
+      workerData: { indexFile: join(this.dir, INDEX_FILE), params: this.file.params } satisfies VerifyWorkerData,
+      execArgv: workerExecArgv(),
+      name: 'index-verify',
+    });
+    return new Promise((resolveResult, reject) => {
+      worker.once('message', (m: { ok: true; result: VerifyResult } | { ok: false; message: string }) => (m.ok ? resolveResult(m.result) : reject(new Error(`index verify: ${m.message}`))));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`index verify: worker exited with code ${code}`)));
+    });
   }
 
   /**
