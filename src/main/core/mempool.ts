@@ -4,6 +4,7 @@ import type { Block } from './block.ts';
 import type { Chainstate } from './chainstate.ts';
 import { RuleError } from './errors.ts';
 import { Emitter } from './events.ts';
+import { BinaryHeap } from './heap.ts';
 import { isUnspendable } from './script.ts';
 import { outpointKey, type Transaction } from './tx.ts';
 import type { Coin, CoinView } from './utxo.ts';
@@ -225,36 +226,75 @@ export class Mempool {
 
   /**
    * Transactions for the next block, chosen by ancestor fee rate (a transaction counts with the ancestors it
-   * needs), parents before children, within `maxWeight`.
+   * needs), parents before children, within `maxWeight`. As Bitcoin Core's miner: each transaction's package of
+   * not-yet-chosen ancestors is computed once and kept in a heap by fee rate; choosing a package updates only
+   * the packages of its members' descendants. Ties go to the transaction that entered the mempool first.
    */
   blockTemplate(maxWeight: number): { txs: Transaction[]; fees: bigint; weight: number } {
+    interface Pkg {
+      order: number;
+      members: Set<string>;
+      fee: bigint;
+      vsize: number;
+      weight: number;
+      version: number;
+    }
+    const pkgs = new Map<string, Pkg>();
+    let order = 0;
+    for (const id of this.entries.keys()) {
+      const members = new Set(this.packageOf(id, 'parents').members);
+      const pkg: Pkg = { order: order++, members, fee: 0n, vsize: 0, weight: 0, version: 0 };
+      for (const m of members) {
+        const e = this.entries.get(m)!;
+        pkg.fee += e.fee;
+        pkg.vsize += e.vsize;
+        pkg.weight += e.tx.weight;
+      }
+      pkgs.set(id, pkg);
+    }
+    type Item = { id: string; rate: number; order: number; version: number };
+    const heap = new BinaryHeap<Item>((a, b) => a.rate > b.rate || (a.rate === b.rate && a.order < b.order));
+    const push = (id: string, p: Pkg): void => heap.push({ id, rate: Number(p.fee) / p.vsize, order: p.order, version: p.version });
+    for (const [id, p] of pkgs) push(id, p);
+
     const chosen = new Set<string>();
+    const skipped = new Set<string>();
     const out: Transaction[] = [];
     let weight = 0;
     let fees = 0n;
-    const skipped = new Set<string>();
-    for (;;) {
-      let best: { members: string[]; rate: number; weight: number; fee: bigint } | undefined;
-      for (const e of this.entries.values()) {
-        if (chosen.has(e.txid) || skipped.has(e.txid)) continue;
-        const pkg = this.packageOf(e.txid, 'parents', chosen);
-        const rate = Number(pkg.fee) / pkg.vsize;
-        if (!best || rate > best.rate) {
-          const w = pkg.members.reduce((s, id) => s + this.entries.get(id)!.tx.weight, 0);
-          best = { members: pkg.members, rate, weight: w, fee: pkg.fee };
-        }
-      }
-      if (!best) break;
-      if (weight + best.weight > maxWeight) {
-        for (const m of best.members) skipped.add(m);
+    for (let item = heap.pop(); item !== undefined; item = heap.pop()) {
+      const pkg = pkgs.get(item.id)!;
+      if (chosen.has(item.id) || skipped.has(item.id) || item.version !== pkg.version) continue;
+      if (weight + pkg.weight > maxWeight) {
+        for (const m of pkg.members) skipped.add(m);
         continue;
       }
-      for (const id of this.topological(best.members)) {
+      const members = [...pkg.members];
+      for (const id of this.topological(members)) {
         chosen.add(id);
         out.push(this.entries.get(id)!.tx);
       }
-      weight += best.weight;
-      fees += best.fee;
+      weight += pkg.weight;
+      fees += pkg.fee;
+      // Descendants of the chosen transactions no longer need them: their packages shrink.
+      const touched = new Set<string>();
+      for (const m of members) {
+        const e = this.entries.get(m)!;
+        for (const d of this.packageOf(m, 'children').members) {
+          if (chosen.has(d)) continue;
+          const dp = pkgs.get(d)!;
+          if (!dp.members.delete(m)) continue;
+          dp.fee -= e.fee;
+          dp.vsize -= e.vsize;
+          dp.weight -= e.tx.weight;
+          touched.add(d);
+        }
+      }
+      for (const d of touched) {
+        const dp = pkgs.get(d)!;
+        dp.version++;
+        push(d, dp);
+      }
     }
     return { txs: out, fees, weight };
   }
