@@ -68,7 +68,8 @@ function createMainWindow(engine: Engine): BrowserWindow {
 app.whenReady().then(
   async () => {
     installContentSecurityPolicy();
-    const engine = new Engine({ home: app.getPath('userData') });
+    // FORKLAB_HOME and FORKLAB_SIM=1 choose the data directory and a virtual-time default workspace (the e2e runs use them).
+    const engine = new Engine({ home: process.env.FORKLAB_HOME ?? app.getPath('userData'), defaultParams: process.env.FORKLAB_SIM === '1' ? 'forklab-sim' : 'forklab' });
     registerIpc(ipcMain, isAppUrl, (method, params) => dispatch(engine, method, params));
     createMainWindow(engine);
     // macOS keeps the app alive without windows; clicking the dock icon opens a new one.

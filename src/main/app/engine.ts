@@ -103,6 +103,7 @@ export class Engine {
   }
 
   create(dir: string, name: string, params: 'forklab' | 'forklab-sim'): Promise<WorkspaceInfo> {
+    if (!isFreshDirectory(resolve(dir))) throw new InputError('workspace-exists', `${resolve(dir)}: expected a new or empty directory, got one with files in it`);
     return this.switchTo(() => {
       const seed = `${name}-${Date.now().toString(36)}`;
       const ws = Workspace.create(resolve(dir), { name, params, seed, network: DEFAULT_NETWORK, traffic: { rate: this.o.traffic } });
@@ -117,6 +118,8 @@ export class Engine {
   }
 
   importFrom(path: string, dir: string): Promise<WorkspaceInfo> {
+    if (!existsSync(resolve(path))) throw new InputError('not-an-export', `${resolve(path)}: no such file`);
+    if (!isFreshDirectory(resolve(dir))) throw new InputError('workspace-exists', `${resolve(dir)}: expected a new or empty directory, got one with files in it`);
     return this.switchTo(() => {
       const ws = Workspace.importFrom(resolve(path), resolve(dir));
       return ws;
@@ -334,6 +337,9 @@ export class Engine {
   addNode(id: string, share: number): Node {
     const ws = this.workspace;
     const lab = ws.lab;
+    // Check the share against the others before anything changes.
+    const others = lab.miners.all().reduce((sum, m) => sum + m.share, 0);
+    if (others + share > 1 + 1e-9) throw new InputError('bad-shares', `hash-power shares: expected a total of at most 1, got ${(others + share).toFixed(3)} with ${id}`);
     const node = lab.testnet.addNode(id);
     const link = ws.spec.network.link;
     for (const other of lab.testnet.ids()) if (other !== id) lab.testnet.connect(id, other, link);

@@ -2,7 +2,7 @@
 
 import type { z } from 'zod';
 import type { Block } from '../core/block.ts';
-import type { ChainEvents } from '../core/chainstate.ts';
+import type { Chainstate, ChainEvents } from '../core/chainstate.ts';
 import { InputError } from '../core/errors.ts';
 import type { Lab } from '../network/lab.ts';
 
@@ -35,10 +35,9 @@ export function parseParams<S extends z.ZodType>(def: { name: string; params: S 
 }
 
 /** Reorg depths seen by each node while the returned stop function has not been called. */
-export function watchReorgs(lab: Lab): { depths: Record<string, number[]>; detached: Block[]; attachedTxids: Set<string>; stop: () => void } {
+export function watchReorgs(lab: Lab): { depths: Record<string, number[]>; detached: Block[]; stop: () => void } {
   const depths: Record<string, number[]> = {};
   const detached: Block[] = [];
-  const attachedTxids = new Set<string>();
   const offs: (() => void)[] = [];
   for (const node of lab.testnet.allNodes()) {
     depths[node.id] = [];
@@ -49,20 +48,26 @@ export function watchReorgs(lab: Lab): { depths: Record<string, number[]>; detac
           const b = node.chain.getBlock(d.id);
           if (b) detached.push(b);
         }
-        for (const a of e.attached) for (const tx of node.chain.getBlock(a.id)?.txs ?? []) attachedTxids.add(tx.id);
       }),
     );
   }
-  return { depths, detached, attachedTxids, stop: () => offs.forEach((off) => off()) };
+  return { depths, detached, stop: () => offs.forEach((off) => off()) };
 }
 
 export function maxDepths(depths: Record<string, number[]>): Record<string, number> {
   return Object.fromEntries(Object.entries(depths).map(([id, ds]) => [id, ds.length > 0 ? Math.max(...ds) : 0]));
 }
 
-/** Txids (non-coinbase) of detached blocks that the new chains did not include again. */
-export function reversedTxids(detached: readonly Block[], attachedTxids: ReadonlySet<string>): string[] {
+/**
+ * Txids (non-coinbase) of the detached blocks that `chain`'s best chain does not hold now: what the reorgs took
+ * back from the point of view of that node (the merchant, or an honest node), after it settled.
+ */
+export function reversedTxids(detached: readonly Block[], chain: Pick<Chainstate, 'height' | 'getEntry' | 'entryAtHeight' | 'getBlock'>): string[] {
+  let low = chain.height + 1;
+  for (const b of detached) low = Math.min(low, chain.getEntry(b.id)?.height ?? low);
+  const onChain = new Set<string>();
+  for (let h = low; h <= chain.height; h++) for (const tx of chain.getBlock(chain.entryAtHeight(h)!.id)?.txs ?? []) onChain.add(tx.id);
   const out = new Set<string>();
-  for (const b of detached) for (const tx of b.txs.slice(1)) if (!attachedTxids.has(tx.id)) out.add(tx.id);
+  for (const b of detached) for (const tx of b.txs.slice(1)) if (!onChain.has(tx.id)) out.add(tx.id);
   return [...out];
 }

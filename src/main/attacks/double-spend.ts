@@ -148,7 +148,7 @@ export const doubleSpend: AttackDefinition<typeof doubleSpendParams, DoubleSpend
       conflict: conflict.id,
       branches,
       reorgDepth: maxDepths(reorgs.depths),
-      reversedTxids: reversedTxids(reorgs.detached, reorgs.attachedTxids),
+      reversedTxids: reversedTxids(reorgs.detached, merchant.chain),
       doubleSpent,
       merchantTip: merchant.chain.tip.id,
     };

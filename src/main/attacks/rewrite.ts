@@ -141,7 +141,7 @@ export const rewrite: AttackDefinition<typeof rewriteParams, RewriteReport> = {
       replacements: replacements.map(({ censored: c, replacement }) => ({ censored: c, replacement })),
       carried: carried.length,
       reorgDepth: maxDepths(reorgs.depths),
-      reversedTxids: reversedTxids(reorgs.detached, reorgs.attachedTxids),
+      reversedTxids: reversedTxids(reorgs.detached, lab.honestNodes()[0]!.chain),
     };
   },
 };

@@ -170,6 +170,14 @@ export class Mempool {
     this.entries.set(entry.txid, entry);
     for (const input of entry.tx.inputs) this.spends.set(outpointKey(input.prevout), entry.txid);
     for (const p of entry.parents) this.entries.get(p)?.children.add(entry.txid);
+    // A transaction back from a disconnected block may already have children here (they spent its outputs while
+    // it was confirmed): link them, so packages and templates put it first.
+    for (let v = 0; v < entry.tx.outputs.length; v++) {
+      const child = this.spends.get(`${entry.txid}:${v}`);
+      if (child === undefined) continue;
+      entry.children.add(child);
+      this.entries.get(child)!.parents.add(entry.txid);
+    }
     this.totalVsize += entry.vsize;
     this.events.emit('added', { entry });
   }

@@ -205,6 +205,8 @@ export class Workspace {
       for (const node of lab.testnet.allNodes()) index.attach(node.id, node.chain, node.mempool, { resume: how === 'restore' });
       // Attaching re-states each replayed view (reset, then its chain): one outer transaction keeps that atomic.
       db.transaction(() => index.flush())();
+      // Each node asks its peers for headers past its restored tip, so one that was behind at close catches up now.
+      for (const node of lab.testnet.allNodes()) for (const peer of lab.testnet.network.livePeersOf(node.id)) node.peerConnected(peer);
       return new Workspace(d, file, db, lab, index);
     } catch (e) {
       void lab?.close();
@@ -279,6 +281,7 @@ export class Workspace {
     this.flush();
     const target = resolve(path);
     if (existsSync(target)) throw new InputError('file-exists', `${target}: already exists; expected a new file to export to`);
+    if (!existsSync(dirname(target))) throw new InputError('no-such-directory', `${dirname(target)}: no such directory to export into`);
     const tmp = `${target}.tmp-${process.pid}`;
     rmSync(tmp, { force: true });
     try {
