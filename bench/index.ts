@@ -9,6 +9,7 @@ import { benchProvenance } from './provenance.ts';
 import { benchQueries } from './queries.ts';
 import { benchReorg, benchValidation } from './validation.ts';
 import { benchWorkspaceReopen } from './workspace.ts';
+import { benchUi } from './ui.ts';
 import type { Figure } from './figure.ts';
 
 /** Groups in the order they run: a name to select them by, what stderr says when one starts, and its figures. */
@@ -23,6 +24,7 @@ const GROUPS: { name: string; title: string; run: () => Figure[] | Promise<Figur
   { name: 'workspace', title: 'reopening a 100,000-block workspace (builds it first, about a minute)', run: async () => [await benchWorkspaceReopen()] },
   { name: 'sim', title: 'Monte Carlo', run: () => [benchSimDoubleSpend()] },
   { name: 'realtime', title: 'real-time network', run: async () => [await benchEventLoop(), await benchHashRate()] },
+  { name: 'ui', title: 'the app through the headless server in Chromium (generates a 100,000-block workspace first, a few minutes)', run: () => benchUi() },
 ];
 
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
