@@ -12,6 +12,11 @@ export class BinaryHeap<T> {
     return this.items.length;
   }
 
+  /** The first item, left in place. */
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
   push(item: T): void {
     const h = this.items;
     h.push(item);

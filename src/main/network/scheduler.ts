@@ -1,5 +1,7 @@
 // Time for the network: one interface, run either by a discrete-event queue (virtual time) or by real timers.
 
+import { BinaryHeap } from '../core/heap.ts';
+
 export type TimerId = number;
 
 /** The clock and timers every node, link and miner uses. Times are milliseconds. */
@@ -26,7 +28,7 @@ export class VirtualScheduler implements Scheduler {
   private time: number;
   private seq = 0;
   private nextId = 1;
-  private readonly heap: Task[] = [];
+  private readonly heap = new BinaryHeap<Task>(before);
   private readonly cancelled = new Set<TimerId>();
   /** Tasks run so far. */
   executed = 0;
@@ -41,7 +43,7 @@ export class VirtualScheduler implements Scheduler {
 
   setTimeout(fn: () => void, delayMs: number): TimerId {
     const id = this.nextId++;
-    this.push({ time: this.time + Math.max(0, delayMs), seq: this.seq++, id, fn });
+    this.heap.push({ time: this.time + Math.max(0, delayMs), seq: this.seq++, id, fn });
     return id;
   }
 
@@ -50,13 +52,13 @@ export class VirtualScheduler implements Scheduler {
   }
 
   get pending(): number {
-    return this.heap.length - this.cancelled.size;
+    return this.heap.size - this.cancelled.size;
   }
 
   /** Runs the next task; false when none is left. */
   step(): boolean {
     for (;;) {
-      const task = this.pop();
+      const task = this.heap.pop();
       if (!task) return false;
       if (this.cancelled.delete(task.id)) continue;
       this.time = task.time;
@@ -69,7 +71,7 @@ export class VirtualScheduler implements Scheduler {
   /** Runs tasks up to and including time `t`, then sets the clock to `t`. */
   runUntil(t: number, maxTasks = Infinity): void {
     let n = 0;
-    while (this.heap.length > 0 && this.heap[0]!.time <= t && n++ < maxTasks) this.step();
+    while (this.heap.size > 0 && this.heap.peek()!.time <= t && n++ < maxTasks) this.step();
     if (this.time < t) this.time = t;
   }
 
@@ -86,7 +88,7 @@ export class VirtualScheduler implements Scheduler {
     let n = 0;
     while (!done()) {
       if (n++ >= maxTasks) return false;
-      if (this.heap.length === 0 || this.heap[0]!.time > end) {
+      if (this.heap.size === 0 || this.heap.peek()!.time > end) {
         // Nothing more happens before the deadline: the clock moves to it.
         if (this.time < end) this.time = end;
         return done();
@@ -94,40 +96,6 @@ export class VirtualScheduler implements Scheduler {
       this.step();
     }
     return true;
-  }
-
-  private push(task: Task): void {
-    const h = this.heap;
-    h.push(task);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  private pop(): Task | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }
 
