@@ -71,7 +71,7 @@ export async function benchUi(): Promise<Figure[]> {
   const big = join(work, 'big');
   log(`bench ui: generating a ${blocks}-block workspace (virtual time)`);
   const ws = Workspace.create(big, { name: 'bench', params: 'forklab-sim', seed: 'bench-ui' });
-  await generate(ws, { blocks, txRate: 0.2 });
+  await generate(ws, { blocks, txRate: 0 });
   await ws.close();
 
   const browser = await chromium.launch({ executablePath: CHROMIUM });

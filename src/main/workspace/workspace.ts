@@ -202,9 +202,12 @@ export class Workspace {
       }
       const index = new ExplorerIndex(db, { schedule: () => {}, now: () => lab!.now() });
       // A restored view is the index's own: the index resumes it rather than stating it again.
-      for (const node of lab.testnet.allNodes()) index.attach(node.id, node.chain, node.mempool, { resume: how === 'restore' });
-      // Attaching re-states each replayed view (reset, then its chain): one outer transaction keeps that atomic.
-      db.transaction(() => index.flush())();
+      // Attaching re-states each replayed view (reset, then its chain): one transaction per view keeps that atomic.
+      // Flushing after each attach also lets the next one see an empty queue, which resuming a view requires.
+      for (const node of lab.testnet.allNodes()) {
+        index.attach(node.id, node.chain, node.mempool, { resume: how === 'restore' });
+        db.transaction(() => index.flush())();
+      }
       // Each node asks its peers for headers past its restored tip, so one that was behind at close catches up now.
       for (const node of lab.testnet.allNodes()) for (const peer of lab.testnet.network.livePeersOf(node.id)) node.peerConnected(peer);
       return new Workspace(d, file, db, lab, index);
