@@ -70,6 +70,11 @@ export interface AppStatus {
   /** Hashes per second over the last few seconds (real mode), else 0. */
   hashRate: number;
   traffic: { rate: number; sent: number; refused: number; noFunds: number };
+  /**
+   * Mean seconds between blocks the network aims for. `adjustable`: mining.setBlockInterval can change it now
+   * (virtual time); otherwise it is the consensus target spacing, fixed at creation (real proof of work).
+   */
+  blockInterval: { seconds: number; adjustable: boolean };
   nodes: NodeStatus[];
   /** Jobs running now. */
   jobs: JobInfo[];
@@ -245,6 +250,12 @@ export const methods = {
   'mining.setShares': method<AppStatus>()(z.object({ shares: z.record(nodeId, z.number().min(0).max(1)) }).strict()),
   'mining.mineNow': method<AppStatus>()(z.object({ ...view, count: z.number().int().min(1).max(100) }).strict()),
   'traffic.set': method<AppStatus>()(z.object({ rate: z.number().min(0).max(100) }).strict()),
+  /**
+   * The mean block interval, in seconds. A virtual-time workspace (forklab-sim) paces its miners by it and takes a
+   * new one at once; in a real proof-of-work workspace it is the consensus target spacing the retarget aims for,
+   * fixed when the workspace is created, and this call is refused with code 'consensus-rule'.
+   */
+  'mining.setBlockInterval': method<AppStatus>()(z.object({ seconds: z.number().min(0.5).max(3600) }).strict()),
 
   'wallet.list': method<WalletSummary[]>()(none),
   'wallet.send': method<{ txid: string; fee: bigint; vsize: number }>()(
@@ -270,7 +281,15 @@ export const methods = {
   'workspace.current': method<WorkspaceInfo | null>()(none),
   'workspace.recent': method<WorkspaceInfo[]>()(none),
   'workspace.create': method<WorkspaceInfo>()(
-    z.object({ dir: path, name: z.string().min(1).max(100), params: z.enum(['forklab', 'forklab-sim']).default('forklab') }).strict(),
+    z
+      .object({
+        dir: path,
+        name: z.string().min(1).max(100),
+        params: z.enum(['forklab', 'forklab-sim']).default('forklab'),
+        /** Mean seconds between blocks (default 5): the target spacing of a real proof-of-work workspace, the miners' pace in virtual time. */
+        blockInterval: z.number().min(0.5).max(3600).optional(),
+      })
+      .strict(),
   ),
   'workspace.open': method<WorkspaceInfo>()(z.object({ dir: path }).strict()),
   'workspace.export': method<{ path: string }>()(z.object({ path }).strict()),

@@ -102,11 +102,12 @@ export class Engine {
     return this.open(dir);
   }
 
-  create(dir: string, name: string, params: 'forklab' | 'forklab-sim'): Promise<WorkspaceInfo> {
+  create(dir: string, name: string, params: 'forklab' | 'forklab-sim', blockInterval?: number): Promise<WorkspaceInfo> {
     if (!isFreshDirectory(resolve(dir))) throw new InputError('workspace-exists', `${resolve(dir)}: expected a new or empty directory, got one with files in it`);
     return this.switchTo(() => {
       const seed = `${name}-${Date.now().toString(36)}`;
-      const ws = Workspace.create(resolve(dir), { name, params, seed, network: DEFAULT_NETWORK, traffic: { rate: this.o.traffic } });
+      const spec = { name, params, seed, network: DEFAULT_NETWORK, traffic: { rate: this.o.traffic }, ...(blockInterval !== undefined ? { blockInterval } : {}) };
+      const ws = Workspace.create(resolve(dir), spec);
       return ws;
     });
   }
@@ -270,7 +271,7 @@ export class Engine {
   status(): AppStatus {
     const ws = this.ws;
     const none = { rate: 0, sent: 0, refused: 0, noFunds: 0 };
-    if (!ws) return { workspace: null, now: Date.now(), mining: false, hashRate: 0, traffic: none, nodes: [], jobs: this.jobs.list() };
+    if (!ws) return { workspace: null, now: Date.now(), mining: false, hashRate: 0, traffic: none, blockInterval: { seconds: 0, adjustable: false }, nodes: [], jobs: this.jobs.list() };
     const lab = ws.lab;
     const miners = lab.miners;
     return {
@@ -279,6 +280,7 @@ export class Engine {
       mining: miners.running,
       hashRate: miners instanceof RealTimeMiners ? Math.round(miners.hashRate()) : 0,
       traffic: lab.traffic ? { rate: ws.spec.traffic.rate, ...lab.traffic.stats } : none,
+      blockInterval: { seconds: ws.blockInterval, adjustable: ws.spec.params === 'forklab-sim' },
       nodes: lab.testnet.allNodes().map((n) => this.nodeStatus(n)),
       jobs: this.jobs.list(),
     };

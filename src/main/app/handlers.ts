@@ -106,6 +106,10 @@ const handlers: Handlers = {
     e.setTraffic(p.rate);
     return e.status();
   },
+  'mining.setBlockInterval': (e, p) => {
+    e.workspace.setBlockInterval(p.seconds);
+    return e.status();
+  },
 
   'wallet.list': (e) =>
     e.workspace.lab.testnet.allNodes().map((node) => {
@@ -155,7 +159,7 @@ const handlers: Handlers = {
 
   'workspace.current': (e) => e.info(),
   'workspace.recent': (e) => e.recent(),
-  'workspace.create': (e, p) => e.create(p.dir, p.name, p.params),
+  'workspace.create': (e, p) => e.create(p.dir, p.name, p.params, p.blockInterval),
   'workspace.open': (e, p) => e.open(p.dir),
   'workspace.export': (e, p) => {
     e.workspace.exportTo(p.path);

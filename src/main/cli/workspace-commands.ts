@@ -65,8 +65,8 @@ function notFound(what: string, arg: string, node: string): never {
 
 export const workspaceCommands: Record<string, Command> = {
   generate: {
-    usage: '--workspace DIR --blocks N [--tx-rate R] [--seed S] [--report-stored] [--json]   fill a (new or existing) workspace with a chain and traffic in virtual time',
-    options: { ...base, blocks: { type: 'string' }, 'tx-rate': { type: 'string' }, seed: { type: 'string' }, 'report-stored': { type: 'boolean' } },
+    usage: '--workspace DIR --blocks N [--tx-rate R] [--seed S] [--block-interval SECONDS] [--report-stored] [--json]   fill a (new or existing) workspace with a chain and traffic in virtual time',
+    options: { ...base, blocks: { type: 'string' }, 'tx-rate': { type: 'string' }, seed: { type: 'string' }, 'block-interval': { type: 'string' }, 'report-stored': { type: 'boolean' } },
     async run(v) {
       const dir = workspaceDir(v);
       const blocks = int(v.blocks, 'blocks', 1, 1_000_000);
@@ -76,8 +76,10 @@ export const workspaceCommands: Record<string, Command> = {
       let ws: Workspace;
       if (isFreshDirectory(dir)) {
         if (seed === undefined) throw new InputError('bad-flag', '--seed: required for a new workspace');
-        ws = Workspace.create(dir, { seed, traffic: { rate: txRate } });
+        const interval = v['block-interval'] === undefined ? undefined : num(v['block-interval'], 'block-interval', (x) => x >= 0.5 && x <= 3600, 'seconds in 0.5..3600');
+        ws = Workspace.create(dir, { seed, traffic: { rate: txRate }, ...(interval !== undefined ? { blockInterval: interval } : {}) });
       } else {
+        if (v['block-interval'] !== undefined) throw new InputError('bad-flag', '--block-interval: only for a new workspace (it is set when the workspace is created)');
         if (existsSync(join(dir, WORKSPACE_FILE)) && seed !== undefined) {
           const stored = readWorkspaceFile(join(dir, WORKSPACE_FILE)).seed;
           if (stored !== seed) throw new InputError('seed-mismatch', `--seed: the workspace was created with seed ${JSON.stringify(stored)}, got ${JSON.stringify(seed)}`);

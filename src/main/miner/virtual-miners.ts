@@ -108,7 +108,7 @@ export abstract class MinerSet {
 export class VirtualMiners extends MinerSet {
   private readonly rng: Rng;
   private timer: number | null = null;
-  private readonly spacingMs: number;
+  private spacingMs: number;
 
   constructor(testnet: Testnet, o: { spacingMs?: number } = {}) {
     super(testnet);
@@ -131,6 +131,24 @@ export class VirtualMiners extends MinerSet {
   stop(): void {
     if (this.timer !== null) this.testnet.scheduler.clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /** Mean milliseconds between blocks at full hash power. */
+  get spacing(): number {
+    return this.spacingMs;
+  }
+
+  /**
+   * Takes a new mean spacing from now on. A running draw is replaced by a fresh one at the new rate: block
+   * discovery is memoryless, so nothing carries over from the old draw.
+   */
+  setSpacing(ms: number): void {
+    if (!(ms > 0 && Number.isFinite(ms))) throw new RangeError(`spacing: expected a positive number of milliseconds, got ${ms}`);
+    this.spacingMs = ms;
+    if (this.timer !== null) {
+      this.stop();
+      this.start();
+    }
   }
 
   private active(): Miner[] {

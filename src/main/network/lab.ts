@@ -85,13 +85,23 @@ export class Lab {
    * A lab with any nodes and shares (scenario files): nodes named `attacker` play the attacker; every node with
    * a share gets a miner `miner-<id>`. Links are added by the caller.
    */
-  static custom(o: { mode: LabMode; seed: number | string; params?: NetworkParams; nodes: { id: string; share: number }[]; threads?: number; banThreshold?: number; realMiners?: LabOptions['realMiners'] }): Lab {
+  static custom(o: {
+    mode: LabMode;
+    seed: number | string;
+    params?: NetworkParams;
+    /** Virtual mode: mean milliseconds between blocks at full hash power (the target spacing by default). */
+    spacingMs?: number;
+    nodes: { id: string; share: number }[];
+    threads?: number;
+    banThreshold?: number;
+    realMiners?: LabOptions['realMiners'];
+  }): Lab {
     const params = o.params ?? (o.mode === 'virtual' ? FORKLAB_SIM : FORKLAB);
     const scheduler: Scheduler = o.mode === 'virtual' ? new VirtualScheduler(params.genesis.header.time * 1000 + 3_600_000) : new RealScheduler();
     const testnet = new Testnet({ params, scheduler, seed: o.seed, ...(o.banThreshold !== undefined ? { banThreshold: o.banThreshold } : {}), ...(o.mode === 'real' ? { verifyPool: new VerifyPool({ threads: 1 }) } : {}) });
     for (const n of o.nodes) testnet.addNode(n.id);
     let miners: MinerSet;
-    if (o.mode === 'virtual') miners = new VirtualMiners(testnet);
+    if (o.mode === 'virtual') miners = new VirtualMiners(testnet, o.spacingMs !== undefined ? { spacingMs: o.spacingMs } : {});
     else {
       if (!o.realMiners) throw new Error('real-time labs need a realMiners factory');
       miners = o.realMiners(testnet, o.threads ?? 2);

@@ -43,7 +43,7 @@ export async function generate(ws: Workspace, o: GenerateOptions): Promise<Gener
   const startHeight = ref.chain.height;
   const target = startHeight + o.blocks;
   const startMs = lab.now();
-  const sliceMs = ws.params.targetSpacing * 1000;
+  const sliceMs = ws.blockInterval * 1000;
   const db = ws.db;
   const newRows = db.prepare('SELECT id, lower(hex(hash)) AS hash, has_data AS hasData FROM blocks WHERE id > ? ORDER BY id');
   const filled = db.prepare('SELECT lower(hex(hash)) AS hash, has_data AS hasData FROM blocks WHERE id = ?');

@@ -4,17 +4,18 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { verifyIndex } from './verify.ts';
-import { WORKSPACE_PARAMS } from './workspace-file.ts';
+import { workspaceParams, type WorkspaceFile } from './workspace-file.ts';
 
 export interface VerifyWorkerData {
   indexFile: string;
-  params: string;
+  params: WorkspaceFile['params'];
+  blockInterval: number | undefined;
 }
 
 const data = workerData as VerifyWorkerData;
 const db = new Database(data.indexFile, { readonly: true, fileMustExist: true });
 try {
-  parentPort!.postMessage({ ok: true, result: verifyIndex(db, WORKSPACE_PARAMS[data.params]!) });
+  parentPort!.postMessage({ ok: true, result: verifyIndex(db, workspaceParams(data)) });
 } catch (e) {
   parentPort!.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) });
 } finally {

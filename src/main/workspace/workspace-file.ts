@@ -3,7 +3,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../core/errors.ts';
-import { FORKLAB, FORKLAB_SIM, type NetworkParams } from '../core/params.ts';
+import { createForklabNetwork, FORKLAB, FORKLAB_SIM, type NetworkParams } from '../core/params.ts';
 import { parseScenario, scenarioSchema } from '../network/scenario.ts';
 
 export const WORKSPACE_FILE = 'forklab.json';
@@ -13,6 +13,30 @@ export const WORKSPACE_FORMAT = 1;
 
 /** Parameter sets a workspace may name (virtual mode: forklab-sim keeps proof of work to a few hashes). */
 export const WORKSPACE_PARAMS: Readonly<Record<string, NetworkParams>> = { 'forklab-sim': FORKLAB_SIM, forklab: FORKLAB };
+
+/** Real proof-of-work networks by target spacing other than forklab's own (each built once: its genesis is checked by hashing). */
+const bySpacing = new Map<number, NetworkParams>();
+
+/**
+ * The consensus parameters of a workspace: its named set, with the target spacing its blockInterval asks for in
+ * a real proof-of-work workspace (the genesis block is the same; the retarget aims at the other interval). A
+ * virtual-time workspace keeps its set's rules and paces its miners by blockInterval instead.
+ */
+export function workspaceParams(file: Pick<WorkspaceFile, 'params' | 'blockInterval'>): NetworkParams {
+  const base = WORKSPACE_PARAMS[file.params]!;
+  if (file.params !== 'forklab' || file.blockInterval === undefined || file.blockInterval === base.targetSpacing) return base;
+  let p = bySpacing.get(file.blockInterval);
+  if (!p) {
+    p = createForklabNetwork({ genesisNonce: 773, targetSpacing: file.blockInterval });
+    bySpacing.set(file.blockInterval, p);
+  }
+  return p;
+}
+
+/** Mean seconds between blocks a workspace aims for: its blockInterval, else its parameter set's target spacing. */
+export function blockIntervalOf(file: Pick<WorkspaceFile, 'params' | 'blockInterval'>): number {
+  return file.blockInterval ?? WORKSPACE_PARAMS[file.params]!.targetSpacing;
+}
 
 const networkSchema = scenarioSchema.shape.network;
 
@@ -32,6 +56,11 @@ const specSchema = z.object({
     links: [],
   }),
   traffic: z.object({ rate: z.number().min(0).max(1000) }).default({ rate: 0 }),
+  /**
+   * Mean seconds between blocks: in a real proof-of-work workspace the consensus target spacing (whole seconds,
+   * fixed at creation); in virtual time the miners' pace. Absent: the parameter set's target spacing (5 s).
+   */
+  blockInterval: z.number().min(0.5).max(3600).optional(),
 });
 
 const fileSchema = specSchema.extend({
@@ -55,7 +84,15 @@ export function parseSpec(raw: unknown, where: string): WorkspaceFile {
   const r = specSchema.safeParse(raw);
   if (!r.success) throw new InputError('bad-workspace', `${where}: ${firstIssue(r.error)}`);
   checkNetwork(r.data.network, where);
+  checkBlockInterval(r.data, where, 'bad-workspace');
   return { ...r.data, format: WORKSPACE_FORMAT, kind: WORKSPACE_KIND, clockMs: 0 };
+}
+
+/** A real proof-of-work workspace's block interval is a consensus target spacing: whole seconds, as header times are. */
+function checkBlockInterval(file: Pick<WorkspaceFile, 'params' | 'blockInterval'>, where: string, code: string): void {
+  if (file.params === 'forklab' && file.blockInterval !== undefined && !Number.isInteger(file.blockInterval)) {
+    throw new InputError(code, `${where}: blockInterval: a real proof-of-work workspace aims at whole seconds (header times are seconds), got ${file.blockInterval}`);
+  }
 }
 
 function checkNetwork(network: WorkspaceFile['network'], where: string): void {
@@ -91,6 +128,7 @@ export function readWorkspaceFile(path: string): WorkspaceFile {
   const r = fileSchema.safeParse(raw);
   if (!r.success) throw new InputError('corrupt-workspace', `${path}: ${firstIssue(r.error)}`);
   checkNetwork(r.data.network, path);
+  checkBlockInterval(r.data, path, 'corrupt-workspace');
   return r.data;
 }
 

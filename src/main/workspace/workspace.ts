@@ -15,8 +15,9 @@ import { restoreView } from './restore.ts';
 import { verifyIndex, type VerifyResult } from './verify.ts';
 import type { VerifyWorkerData } from './verify-worker.ts';
 import { workerExecArgv } from '../miner/pow-pool.ts';
+import { VirtualMiners } from '../miner/virtual-miners.ts';
 import { Worker } from 'node:worker_threads';
-import { parseSpec, readWorkspaceFile, WORKSPACE_FILE, WORKSPACE_PARAMS, writeWorkspaceFile, type WorkspaceFile, type WorkspaceSpec } from './workspace-file.ts';
+import { blockIntervalOf, parseSpec, readWorkspaceFile, WORKSPACE_FILE, workspaceParams, writeWorkspaceFile, type WorkspaceFile, type WorkspaceSpec } from './workspace-file.ts';
 import { workerUrl } from '../worker-url.ts';
 
 type Db = Database.Database;
@@ -108,7 +109,7 @@ export class WorkspaceIndex {
   }
 
   get params(): NetworkParams {
-    return WORKSPACE_PARAMS[this.file.params]!;
+    return workspaceParams(this.file);
   }
 
   /** The node whose view answers when none is named: the first node of forklab.json. */
@@ -238,7 +239,7 @@ export class Workspace {
   }
 
   get params(): NetworkParams {
-    return WORKSPACE_PARAMS[this.file.params]!;
+    return workspaceParams(this.file);
   }
 
   get queries(): ExplorerQueries {
@@ -251,6 +252,26 @@ export class Workspace {
   }
 
   /** Records the traffic rate and the current virtual clock in forklab.json. */
+  /** Mean seconds between blocks this workspace aims for (see WorkspaceFile.blockInterval). */
+  get blockInterval(): number {
+    return blockIntervalOf(this.file);
+  }
+
+  /**
+   * Paces a virtual-time workspace's miners at one block per `seconds` on average, from now on, and saves it. A
+   * real proof-of-work workspace refuses: there the interval is the consensus target spacing, fixed at creation.
+   */
+  setBlockInterval(seconds: number): void {
+    const miners = this.lab.miners;
+    if (this.file.params !== 'forklab-sim' || !(miners instanceof VirtualMiners)) {
+      throw new InputError('consensus-rule', `${this.dir}: the block interval of a real proof-of-work workspace is its consensus target spacing (${this.blockInterval} s), fixed when it was created`);
+    }
+    if (!(seconds >= 0.5 && seconds <= 3600)) throw new InputError('bad-block-interval', `block interval: expected 0.5 to 3600 seconds, got ${seconds}`);
+    miners.setSpacing(seconds * 1000);
+    this.file = { ...this.file, blockInterval: seconds };
+    this.save();
+  }
+
   save(traffic?: { rate: number }): void {
     this.file = { ...this.file, ...(traffic ? { traffic } : {}), clockMs: Math.round(this.lab.now()) };
     writeWorkspaceFile(join(this.dir, WORKSPACE_FILE), this.file);
@@ -265,7 +286,7 @@ export class Workspace {
   verifyInWorker(): Promise<VerifyResult> {
     this.flush();
     const worker = new Worker(workerUrl('index-verify-worker', new URL('./verify-worker.ts', import.meta.url)), {
-      workerData: { indexFile: join(this.dir, INDEX_FILE), params: this.file.params } satisfies VerifyWorkerData,
+      workerData: { indexFile: join(this.dir, INDEX_FILE), params: this.file.params, blockInterval: this.file.blockInterval } satisfies VerifyWorkerData,
       execArgv: workerExecArgv(),
       name: 'index-verify',
     });
@@ -386,7 +407,8 @@ export function buildLab(file: WorkspaceFile, o: WorkspaceOpenOptions = {}): Lab
   const lab = Lab.custom({
     mode,
     seed: file.seed,
-    params: WORKSPACE_PARAMS[file.params]!,
+    params: workspaceParams(file),
+    ...(mode === 'virtual' ? { spacingMs: blockIntervalOf(file) * 1000 } : {}),
     nodes: n.nodes,
     ...(n.banThreshold !== undefined ? { banThreshold: n.banThreshold } : {}),
     ...(o.realMiners ? { realMiners: o.realMiners } : {}),
