@@ -52,6 +52,11 @@ export interface NodeStatus {
   /** Hash-power share of the node's miner (0 without one). */
   share: number;
   blocksFound: number;
+  /**
+   * True while the workspace opens and this node is restored from the index: height, tip and tip time are then
+   * what the index stored for its view, and the node does not run yet.
+   */
+  restoring: boolean;
 }
 
 export interface WorkspaceInfo {
@@ -75,6 +80,8 @@ export interface AppStatus {
    * (virtual time); otherwise it is the consensus target spacing, fixed at creation (real proof of work).
    */
   blockInterval: { seconds: number; adjustable: boolean };
+  /** While the workspace opens: the view being restored, and how many of all are done. Null once it is open. */
+  opening: { view: string; viewsDone: number; views: number } | null;
   nodes: NodeStatus[];
   /** Jobs running now. */
   jobs: JobInfo[];

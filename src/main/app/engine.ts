@@ -11,8 +11,11 @@ import { createRealTimeMiners, RealTimeMiners } from '../miner/real-miners.ts';
 import { ATTACKER } from '../network/lab.ts';
 import { VirtualScheduler } from '../network/scheduler.ts';
 import type { Node } from '../node/node.ts';
-import { isFreshDirectory, Workspace } from '../workspace/workspace.ts';
-import type { WorkspaceSpec } from '../workspace/workspace-file.ts';
+import type { ExplorerQueries } from '../indexer/queries.ts';
+import { storedTips } from '../workspace/replay.ts';
+import type { RestoreProgress } from '../workspace/restore.ts';
+import { isFreshDirectory, Workspace, type OpeningWorkspace } from '../workspace/workspace.ts';
+import { blockIntervalOf, type WorkspaceSpec } from '../workspace/workspace-file.ts';
 import { JobManager } from './jobs.ts';
 
 export interface EngineOptions {
@@ -69,6 +72,8 @@ export class Engine {
   private readonly o: Required<Omit<EngineOptions, 'home'>>;
   private ws: Workspace | null = null;
   private provenance: Provenance | null = null;
+  /** The workspace being opened: its index answers queries while its nodes are restored. */
+  private opening: { ow: OpeningWorkspace; provenance: Provenance; progress: RestoreProgress | null; tips: ReturnType<typeof storedTips> } | null = null;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void)[] = [];
   /** Serialises opening and closing workspaces. */
@@ -82,13 +87,24 @@ export class Engine {
   }
 
   get workspace(): Workspace {
-    if (!this.ws) throw new InputError('no-workspace', 'no workspace is open: open or create one first');
-    return this.ws;
+    if (this.ws) return this.ws;
+    const o = this.opening;
+    if (o) {
+      const where = o.progress ? `: restoring node ${o.progress.view}, ${o.progress.viewsDone} of ${o.progress.views} done` : '';
+      throw new InputError('workspace-opening', `${o.ow.dir} is still opening${where}; the explorer answers meanwhile, the network once it is open`);
+    }
+    throw new InputError('no-workspace', 'no workspace is open: open or create one first');
+  }
+
+  /** The explorer queries of the open workspace, or of the one opening (they answer from what the index stored). */
+  get queries(): ExplorerQueries {
+    return this.ws?.queries ?? this.opening?.ow.queries ?? this.workspace.queries;
   }
 
   get provenanceIndex(): Provenance {
-    if (!this.provenance) throw new InputError('no-workspace', 'no workspace is open: open or create one first');
-    return this.provenance;
+    const p = this.provenance ?? this.opening?.provenance;
+    if (!p) throw new InputError('no-workspace', 'no workspace is open: open or create one first');
+    return p;
   }
 
   get defaultDir(): string {
@@ -141,7 +157,7 @@ export class Engine {
         target = made.dir;
         await made.close();
       }
-      const ws = openInMode(target!, this.o.threads);
+      const ws = await this.restore(beginInMode(target!, this.o.threads));
       this.attach(ws);
       this.remember(this.info()!);
       this.events.emit('workspace.changed', this.info());
@@ -149,6 +165,39 @@ export class Engine {
     });
     this.switching = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Runs a workspace's opening steps a slice at a time, handing the event loop back between slices so requests
+   * keep being answered: meanwhile the status shows each node as the index stored it, and explorer queries
+   * answer from the index.
+   */
+  private async restore(ow: OpeningWorkspace): Promise<Workspace> {
+    const opening = { ow, provenance: new Provenance(ow.db), progress: null as RestoreProgress | null, tips: storedTips(ow.db) };
+    this.opening = opening;
+    this.events.emit('workspace.changed', this.info());
+    let lastStatus = 0;
+    try {
+      let sliceStart = Date.now();
+      for (;;) {
+        const step = ow.steps.next();
+        if (step.done) return step.value;
+        opening.progress = step.value;
+        if (Date.now() - sliceStart < YIELD_EVERY_MS) continue;
+        if (Date.now() - lastStatus >= STATUS_MS / 4) {
+          this.events.emit('status', this.status());
+          lastStatus = Date.now();
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = Date.now();
+      }
+    } catch (e) {
+      await ow.abandon();
+      this.events.emit('workspace.changed', null);
+      throw e;
+    } finally {
+      this.opening = null;
+    }
   }
 
   private attach(ws: Workspace): void {
@@ -223,9 +272,10 @@ export class Engine {
   }
 
   info(): WorkspaceInfo | null {
-    const ws = this.ws;
+    const ws = this.ws ?? this.opening?.ow;
     if (!ws) return null;
-    return { dir: ws.dir, name: ws.spec.name, params: ws.spec.params, mode: ws.lab.mode };
+    const file = ws instanceof Workspace ? ws.spec : ws.file;
+    return { dir: ws.dir, name: file.name, params: file.params, mode: ws.lab.mode };
   }
 
   recent(): WorkspaceInfo[] {
@@ -245,21 +295,23 @@ export class Engine {
   }
 
   node(id: string): Node {
-    const testnet = this.workspace.lab.testnet;
+    const testnet = (this.ws ?? this.opening?.ow ?? this.workspace).lab.testnet;
     if (!testnet.ids().includes(id)) throw new InputError('unknown-node', `unknown node ${JSON.stringify(id)}: expected one of ${testnet.ids().join(', ')}`);
     return testnet.node(id);
   }
 
   nodeStatus(node: Node): NodeStatus {
-    const lab = this.workspace.lab;
+    const lab = (this.ws ?? this.opening?.ow ?? this.workspace).lab;
     const tip = node.chain.tip;
     const miner = lab.miners.get(`miner-${node.id}`);
+    const stored = this.opening?.tips.get(node.id);
     return {
       id: node.id,
-      running: node.running,
-      height: tip.height,
-      tip: tip.id,
-      tipTime: tip.header.time,
+      running: node.running && !this.opening,
+      restoring: this.opening !== null,
+      height: stored?.height ?? tip.height,
+      tip: stored?.hash ?? tip.id,
+      tipTime: stored?.time ?? tip.header.time,
       mempool: { count: node.mempool.size, vsize: node.mempool.vsize },
       peers: lab.testnet.network.livePeersOf(node.id),
       banned: [...node.banned].map(([peer, code]) => ({ peer, code })),
@@ -271,7 +323,22 @@ export class Engine {
   status(): AppStatus {
     const ws = this.ws;
     const none = { rate: 0, sent: 0, refused: 0, noFunds: 0 };
-    if (!ws) return { workspace: null, now: Date.now(), mining: false, hashRate: 0, traffic: none, blockInterval: { seconds: 0, adjustable: false }, nodes: [], jobs: this.jobs.list() };
+    const o = this.opening;
+    if (o) {
+      const lab = o.ow.lab;
+      return {
+        workspace: this.info(),
+        now: lab.now(),
+        mining: false,
+        hashRate: 0,
+        traffic: none,
+        blockInterval: { seconds: blockIntervalOf(o.ow.file), adjustable: o.ow.file.params === 'forklab-sim' },
+        opening: o.progress ?? { view: '', viewsDone: 0, views: lab.testnet.allNodes().length },
+        nodes: lab.testnet.allNodes().map((n) => this.nodeStatus(n)),
+        jobs: this.jobs.list(),
+      };
+    }
+    if (!ws) return { workspace: null, now: Date.now(), mining: false, hashRate: 0, traffic: none, blockInterval: { seconds: 0, adjustable: false }, opening: null, nodes: [], jobs: this.jobs.list() };
     const lab = ws.lab;
     const miners = lab.miners;
     return {
@@ -281,6 +348,7 @@ export class Engine {
       hashRate: miners instanceof RealTimeMiners ? Math.round(miners.hashRate()) : 0,
       traffic: lab.traffic ? { rate: ws.spec.traffic.rate, ...lab.traffic.stats } : none,
       blockInterval: { seconds: ws.blockInterval, adjustable: ws.spec.params === 'forklab-sim' },
+      opening: null,
       nodes: lab.testnet.allNodes().map((n) => this.nodeStatus(n)),
       jobs: this.jobs.list(),
     };
@@ -353,8 +421,11 @@ export class Engine {
   }
 }
 
-/** Opens a workspace in the mode its parameters call for: forklab mines for real, forklab-sim in paced virtual time. */
-function openInMode(dir: string, threads: number): Workspace {
+/**
+ * Begins opening a workspace in the mode its parameters call for (forklab mines for real, forklab-sim in paced
+ * virtual time), with the views read through a connection of their own so the index answers meanwhile.
+ */
+function beginInMode(dir: string, threads: number): OpeningWorkspace {
   const probe = Workspace.peekParams(dir);
-  return probe === 'forklab' ? Workspace.open(dir, { mode: 'real', realMiners: createRealTimeMiners, threads }) : Workspace.open(dir);
+  return Workspace.begin(dir, probe === 'forklab' ? { mode: 'real', realMiners: createRealTimeMiners, threads } : {}, 'restore', true);
 }

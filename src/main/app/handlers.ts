@@ -33,16 +33,16 @@ const GENERATE_TURN_MS = 25;
 const handlers: Handlers = {
   'app.status': (e) => e.status(),
 
-  'explorer.views': (e) => e.workspace.queries.views(),
-  'explorer.latestBlocks': (e, p) => e.workspace.queries.latestBlocks(e.node(p.node).id, { limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
-  'explorer.block': (e, p) => e.workspace.queries.block(e.node(p.node).id, p.id, { txLimit: p.txLimit, ...(p.txAfter !== undefined ? { txAfter: p.txAfter } : {}) }),
-  'explorer.tx': (e, p) => e.workspace.queries.tx(e.node(p.node).id, p.txid),
-  'explorer.address': (e, p) => e.workspace.queries.address(e.node(p.node).id, p.address, { limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
-  'explorer.search': (e, p) => e.workspace.queries.search(e.node(p.node).id, p.q),
-  'explorer.mempool': (e, p) => e.workspace.queries.mempool(e.node(p.node).id, { limit: p.limit }),
-  'explorer.chainTips': (e, p) => e.workspace.queries.chainTips(e.node(p.node).id),
-  'explorer.blockTree': (e, p) => e.workspace.queries.blockTree(p.from, p.to),
-  'explorer.reorgs': (e, p) => e.workspace.queries.reorgs(e.node(p.node).id, { limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
+  'explorer.views': (e) => e.queries.views(),
+  'explorer.latestBlocks': (e, p) => e.queries.latestBlocks(e.node(p.node).id, { limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
+  'explorer.block': (e, p) => e.queries.block(e.node(p.node).id, p.id, { txLimit: p.txLimit, ...(p.txAfter !== undefined ? { txAfter: p.txAfter } : {}) }),
+  'explorer.tx': (e, p) => e.queries.tx(e.node(p.node).id, p.txid),
+  'explorer.address': (e, p) => e.queries.address(e.node(p.node).id, p.address, { limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
+  'explorer.search': (e, p) => e.queries.search(e.node(p.node).id, p.q),
+  'explorer.mempool': (e, p) => e.queries.mempool(e.node(p.node).id, { limit: p.limit }),
+  'explorer.chainTips': (e, p) => e.queries.chainTips(e.node(p.node).id),
+  'explorer.blockTree': (e, p) => e.queries.blockTree(p.from, p.to),
+  'explorer.reorgs': (e, p) => e.queries.reorgs(e.node(p.node).id, { limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
 
   'provenance.ancestry': (e, p) => e.provenanceIndex.ancestry(e.node(p.node).id, p.coin, { maxDepth: p.maxDepth, maxNodes: p.maxNodes }),
   'provenance.descendants': (e, p) => e.provenanceIndex.descendants(e.node(p.node).id, p.coin, { maxDepth: p.maxDepth, maxNodes: p.maxNodes }),
@@ -128,8 +128,8 @@ const handlers: Handlers = {
   'attacks.list': () =>
     Object.values(ATTACKS).map((a) => ({ name: a.name, title: a.title, summary: a.summary, params: z.toJSONSchema(a.params, { io: 'input', unrepresentable: 'any' }) })),
   'attacks.start': (e, p) => startAttack(e, p.name, p.params, p.attackerShare),
-  'attacks.reports': (e, p) => e.workspace.queries.attackReports({ limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
-  'attacks.report': (e, p) => e.workspace.queries.attackReport(p.id),
+  'attacks.reports': (e, p) => e.queries.attackReports({ limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
+  'attacks.report': (e, p) => e.queries.attackReport(p.id),
   'theory.doubleSpend': (_e, p) =>
     Array.from({ length: p.maxZ + 1 }, (_, zz) => ({ z: zz, nakamoto: p.q === 0 ? 0 : nakamotoProbability(p.q, zz), exact: p.q === 0 ? 0 : exactDoubleSpendProbability(p.q, zz) })),
   'theory.selfish': (_e, p) => ({

@@ -94,6 +94,12 @@ export interface ChainSnapshot {
   /** The UTXO set at the active chain's tip. */
   coins: Iterable<readonly [string, Coin]>;
   source: BlockSource;
+  /**
+   * Headers already checked (proof of work and context) by a chainstate of the same parameters: restore skips
+   * their checks, and adds the ones it checks. A header's hash commits to its parent's, so its ancestry, and with
+   * it the outcome of those checks, is the same in every chain that holds it.
+   */
+  checked?: WeakSet<BlockHeader>;
 }
 
 /** Thrown (as a bug, not a rule violation) when internal state would become inconsistent. */
@@ -279,33 +285,48 @@ export class Chainstate {
    * events. Throws RuleError for a header that breaks a rule.
    */
   restore(s: ChainSnapshot): void {
+    const steps = this.restoreSteps(s);
+    while (!steps.next().done);
+  }
+
+  /**
+   * restore() in steps: yields after each `slice` headers or coins, so a caller can let other work run between
+   * them. The chainstate must not be used until the generator is done.
+   */
+  *restoreSteps(s: ChainSnapshot, slice = 5000): Generator<void, void> {
     if (this.entries.size !== 1 || this.utxo.size !== 0 || this.source) throw new AssertionError('restore: expected a fresh chainstate');
     this.source = s.source;
+    let n = 0;
     for (const header of s.active) {
-      const entry = this.restoreEntry(header, this.tip);
+      const entry = this.restoreEntry(header, this.tip, s.checked);
       entry.hasData = true;
       this.active.push(entry);
+      if (++n % slice === 0) yield;
     }
     for (const header of s.side) {
       const parent = this.entries.get(bytesToHexReversed(header.prevHash));
       if (!parent?.hasData) throw new RuleError('bad-prevblk', `restore: side block ${header.id} follows ${parent?.id ?? 'an unknown block'}, which has no data`);
-      this.restoreEntry(header, parent).hasData = true;
+      this.restoreEntry(header, parent, s.checked).hasData = true;
     }
-    for (const [key, coin] of s.coins) this.utxo.set(key, coin);
+    for (const [key, coin] of s.coins) {
+      this.utxo.set(key, coin);
+      if (++n % slice === 0) yield;
+    }
     this.candidates.clear();
     this.addCandidates(this.genesis);
   }
 
   /** acceptHeader's checks for a restored header whose parent is known (hashing it once), then its entry. */
-  private restoreEntry(header: BlockHeader, parent: BlockEntry): BlockEntry {
+  private restoreEntry(header: BlockHeader, parent: BlockEntry, checked?: WeakSet<BlockHeader>): BlockEntry {
     const id = header.id;
     if (this.entries.has(id)) throw new RuleError('duplicate', `restore: block ${id} is listed twice`);
     if (!equalBytes(header.prevHash, parent.hash)) throw new RuleError('bad-prevblk', `restore: block ${id} does not extend ${parent.id}`);
-    checkProofOfWork(header.hash, header.bits, this.params.powLimit);
-    checkBlockHeaderContext(header, this.parentContext(parent), this.params, this.now());
-    const entry = this.addEntry(header, parent, id);
-    entry.sequence = this.sequence++;
-    return entry;
+    if (!checked?.has(header)) {
+      checkProofOfWork(header.hash, header.bits, this.params.powLimit);
+      checkBlockHeaderContext(header, this.parentContext(parent), this.params, this.now());
+      checked?.add(header);
+    }
+    return this.addEntry(header, parent, id);
   }
 
   /**

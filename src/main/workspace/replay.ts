@@ -36,6 +36,12 @@ export function storedViews(db: Db): StoredView[] {
   return db.prepare('SELECT id, name FROM views ORDER BY id').all() as StoredView[];
 }
 
+/** Each view's best-chain tip as stored (what the view's node had when the index last committed), by view name. */
+export function storedTips(db: Db): Map<string, { height: number; hash: string; time: number }> {
+  const rows = db.prepare('SELECT v.name, b.height, lower(hex(b.hash)) AS hash, b.time FROM views v JOIN blocks b ON b.id = v.tip_block_id').all() as { name: string; height: number; hash: string; time: number }[];
+  return new Map(rows.map(({ name, ...tip }) => [name, tip]));
+}
+
 /** The latest block time (seconds) the index holds: a replaying clock must not be earlier, or blocks are time-too-new. */
 export function latestBlockTime(db: Db): number {
   return Number(db.prepare('SELECT coalesce(max(time), 0) FROM blocks').pluck().get());

@@ -6,8 +6,14 @@ import { Chainstate } from '../core/chainstate.ts';
 import { ExplorerIndex } from '../indexer/ingest.ts';
 import { expectViewMatchesNode, expectViewsConsistent } from '../indexer/model.test-support.ts';
 import type { Node } from '../node/node.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VirtualScheduler } from '../network/scheduler.ts';
+import { generate } from './generate.ts';
 import { replayView, storedViews } from './replay.ts';
-import { restoreView } from './restore.ts';
+import { restoreSteps, restoreView, restoreViews } from './restore.ts';
+import { Workspace } from './workspace.ts';
 
 /** What a chain's state is, compared between a restored and a replayed (or original) chain. */
 function state(chain: Chainstate) {
@@ -85,5 +91,43 @@ describe('restore from the index', () => {
     const { db, view, fresh } = setup();
     db.prepare("UPDATE blocks SET nonce = nonce + 1 WHERE id = (SELECT block_id FROM view_blocks WHERE height = 4 LIMIT 1)").run();
     expect(() => restoreView(db, view, fresh())).toThrow(/bad-stored-header: view n: stored header of [0-9a-f]{64} at height 4 hashes to/);
+  });
+
+  it('restores several views at once, sharing headers and coins between them, as each alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'forklab-restore-many-'));
+    try {
+      const ws = Workspace.create(join(dir, 'ws'), { seed: 'restore-many', network: { nodes: [{ id: 'a', share: 0.5 }, { id: 'b', share: 0.3 }, { id: 'c', share: 0.2 }] } });
+      await generate(ws, { blocks: 30, txRate: 0.5 });
+      // Split a from b and c, and let each side mine: the views end at different tips above a common past.
+      const lab = ws.lab;
+      lab.testnet.network.partition([['a'], ['b', 'c']]);
+      for (const id of ['a', 'a', 'b']) {
+        await lab.miners.mineNow(lab.miners.get(`miner-${id}`)!);
+        (lab.scheduler as VirtualScheduler).runUntil(lab.now() + 2_000);
+      }
+      const before = Object.fromEntries(lab.testnet.allNodes().map((n) => [n.id, state(n.chain)]));
+      expect(new Set(Object.values(before).map((s) => s.tip)).size).toBe(2);
+      const clock = lab.now() / 1000 + 3600;
+      const checker = lab.testnet.node('a').chain.checker;
+      ws.flush();
+      const db = ws.db;
+      const targets = storedViews(db).map((view) => ({ view, chain: new Chainstate(ws.params, { now: () => clock, checker }) }));
+      // In steps, as the app opens a workspace: it yields, and ends where restoreViews ends.
+      const steps = restoreSteps(db, targets);
+      let yields = 0;
+      for (let s = steps.next(); !s.done; s = steps.next()) yields++;
+      expect(yields).toBeGreaterThan(0);
+      for (const { view, chain } of targets) {
+        expect(state(chain), view.name).toEqual(before[view.name]);
+        const alone = new Chainstate(ws.params, { now: () => clock, checker });
+        restoreView(db, view, alone);
+        expect(state(alone), view.name).toEqual(before[view.name]);
+      }
+      const again = storedViews(db).map((view) => ({ view, chain: new Chainstate(ws.params, { now: () => clock, checker }) }));
+      expect(restoreViews(db, again).map((r) => r.coins)).toEqual(again.map(({ chain }) => chain.utxo.size));
+      await ws.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

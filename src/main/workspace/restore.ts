@@ -45,68 +45,133 @@ function headerOf(row: HeaderRow, prevHash: Bytes, view: string): BlockHeader {
 
 const HEADER_COLUMNS = 'lower(hex(b.hash)), lower(hex(p.hash)), b.height, b.version, hex(b.merkle_root), b.time, b.bits, b.nonce, b.has_data';
 
+/** Rows read (or headers and coins restored) between the yields of restoreSteps. */
+const SLICE = 2000;
+
+/** A view to restore into a fresh chainstate. */
+export interface RestoreTarget {
+  view: StoredView;
+  chain: Chainstate;
+}
+
+/** Where a restore is: which view, and how much of its best chain's headers and coins. */
+export interface RestoreProgress {
+  view: string;
+  /** Views done before this one, and in all. */
+  viewsDone: number;
+  views: number;
+}
+
+/**
+ * What views share while restoring: headers by block id (hashed once however many views hold them), the headers
+ * a chainstate has checked (so the next one does not check them again), and each best chain's UTXO set by tip
+ * (views at the same tip have the same best chain, so the same coins).
+ */
+interface Shared {
+  headers: Map<number, BlockHeader>;
+  checked: WeakSet<BlockHeader>;
+  coinsByTip: Map<number, (readonly [string, Coin])[]>;
+}
+
 /**
  * The view's blocks as the index holds them, for Chainstate.restore: the best chain's headers, stale blocks with
  * data (each after its parent, as replayView adds them), and the UTXO set at the tip: every output of a
- * best-chain transaction that no best-chain input spends (OP_RETURN outputs never enter it).
+ * best-chain transaction that no best-chain input spends (OP_RETURN outputs never enter it). Yields every SLICE
+ * rows read.
  */
-function snapshotOf(db: Db, view: StoredView, chain: Chainstate, source: BlockSource): { snapshot: ChainSnapshot; skipped: string[] } {
-  // A best-chain header's parent is the row below it: its prev hash is that header's hash, not read again.
-  // Rows are streamed (iterate): only the headers outlive the loop.
-  const best = db.prepare(`SELECT ${HEADER_COLUMNS.replace('lower(hex(p.hash))', 'NULL')} FROM view_blocks vb JOIN blocks b ON b.id = vb.block_id
-    WHERE vb.view_id = ? ORDER BY vb.height`).raw();
+function* snapshotOf(db: Db, view: StoredView, chain: Chainstate, source: BlockSource, shared: Shared): Generator<void, { snapshot: ChainSnapshot; skipped: string[] }> {
+  // The best chain by height: ids and headers in one pass for the first view, ids only for the next ones, whose
+  // headers are mostly known already (others are read by id). A best-chain header's parent is the one below it:
+  // its prev hash is that header's hash. Rows are streamed: only the headers and ids outlive the loop.
+  const first = shared.headers.size === 0;
+  const best = first
+    ? db.prepare(`SELECT vb.block_id, ${HEADER_COLUMNS.replace('lower(hex(p.hash))', 'NULL')} FROM view_blocks vb JOIN blocks b ON b.id = vb.block_id
+        WHERE vb.view_id = ? ORDER BY vb.height`).raw()
+    : db.prepare('SELECT block_id, NULL, NULL, height FROM view_blocks WHERE view_id = ? ORDER BY height').raw();
+  const headerById = db.prepare(`SELECT ${HEADER_COLUMNS.replace('lower(hex(p.hash))', 'NULL')} FROM blocks b WHERE b.id = ?`).raw();
+  const rows: [number, number][] = [];
   const active: BlockHeader[] = [];
   let prevHash = chain.genesis.hash;
   let height = 0;
-  for (const row of best.iterate(view.id) as Iterable<HeaderRow>) {
-    if (row[2] !== height) throw new RuleError('bad-stored-chain', `view ${view.name}: best chain has no block at height ${height}`);
-    height++;
-    if (row[2] === 0) {
-      if (row[0] !== chain.genesis.id) throw new RuleError('bad-stored-chain', `view ${view.name}: best chain starts at ${row[0]}, expected genesis ${chain.genesis.id}`);
-      continue;
+  for (const [id, ...streamed] of best.iterate(view.id) as Iterable<[number, ...HeaderRow]>) {
+    if (streamed[2] !== height) throw new RuleError('bad-stored-chain', `view ${view.name}: best chain has no block at height ${height}`);
+    rows.push([id, height]);
+    let header = shared.headers.get(id);
+    if (!header) {
+      const row = first ? (streamed as HeaderRow) : (headerById.get(id) as HeaderRow);
+      if (height === 0) {
+        if (row[0] !== chain.genesis.id) throw new RuleError('bad-stored-chain', `view ${view.name}: best chain starts at ${row[0]}, expected genesis ${chain.genesis.id}`);
+        header = chain.genesis.header;
+      } else {
+        if (row[8] !== 1) throw new RuleError('bad-stored-chain', `view ${view.name}: best-chain block ${row[0]} has no stored data`);
+        header = headerOf(row, prevHash, view.name);
+      }
+      shared.headers.set(id, header);
+    } else if (height === 0 && header.id !== chain.genesis.id) {
+      throw new RuleError('bad-stored-chain', `view ${view.name}: best chain starts at ${header.id}, expected genesis ${chain.genesis.id}`);
     }
-    if (row[8] !== 1) throw new RuleError('bad-stored-chain', `view ${view.name}: best-chain block ${row[0]} has no stored data`);
-    const header = headerOf(row, prevHash, view.name);
-    active.push(header);
+    if (height > 0) active.push(header);
     prevHash = header.hash;
+    if (++height % SLICE === 0) yield;
   }
   const withData = new Set<string>([chain.genesis.id, ...active.map((h) => h.id)]);
   const side: BlockHeader[] = [];
   const skipped: string[] = [];
-  const stale = db.prepare(`SELECT ${HEADER_COLUMNS} FROM block_status s JOIN blocks b ON b.id = s.block_id LEFT JOIN blocks p ON p.id = b.prev_id
-    WHERE s.view_id = ? AND s.status = 'stale' AND b.has_data = 1 ORDER BY b.height, b.id`).raw().all(view.id) as HeaderRow[];
-  for (const row of stale) {
+  // The partial index block_status_other holds the few statuses that are not 'active'.
+  const stale = db.prepare(`SELECT b.id, ${HEADER_COLUMNS} FROM block_status s JOIN blocks b ON b.id = s.block_id LEFT JOIN blocks p ON p.id = b.prev_id
+    WHERE s.view_id = ? AND s.status <> 'active' AND s.status = 'stale' AND b.has_data = 1 ORDER BY b.height, b.id`).raw().all(view.id) as [number, ...HeaderRow][];
+  for (const [id, ...row] of stale) {
     const prev = row[1];
     if (prev === null || !withData.has(prev)) {
       skipped.push(row[0]);
       continue;
     }
-    side.push(headerOf(row, internal(prev), view.name));
+    let header = shared.headers.get(id);
+    if (!header) {
+      header = headerOf(row as HeaderRow, internal(prev), view.name);
+      shared.headers.set(id, header);
+    }
+    side.push(header);
     withData.add(row[0]);
   }
-  // The UTXO set: outputs of best-chain transactions, less the outpoints best-chain inputs spend. Inputs and
-  // outputs are scanned in id order (each transaction's rows follow its own): sequential reads, filtered here
-  // by the view's best-chain blocks.
-  const heightOf = new Map<number, number>();
-  for (const [blockId, h] of db.prepare('SELECT block_id, height FROM view_blocks WHERE view_id = ?').raw().iterate(view.id) as Iterable<[number, number]>) heightOf.set(blockId, h);
+  const tipId = rows[rows.length - 1]![0];
+  let coins = shared.coinsByTip.get(tipId);
+  if (!coins) {
+    coins = yield* utxoSetOf(db, rows);
+    shared.coinsByTip.set(tipId, coins);
+  }
+  return { snapshot: { active, side, coins, source, checked: shared.checked }, skipped };
+}
+
+/**
+ * The UTXO set of a best chain (`rows`: its block ids by height): outputs of its transactions, less the outpoints
+ * its inputs spend. Inputs and outputs are scanned in id order (each transaction's rows follow its own):
+ * sequential reads, filtered here by the chain's blocks. Yields every SLICE rows.
+ */
+function* utxoSetOf(db: Db, rows: readonly [number, number][]): Generator<void, (readonly [string, Coin])[]> {
+  const heightOf = new Map<number, number>(rows);
   const spent = new Set<string>();
   const inputs = db.prepare(`SELECT t.block_id, lower(hex(px.txid)) || ':' || i.prev_vout FROM inputs i CROSS JOIN txs t ON t.id = i.tx_id
     CROSS JOIN txids px ON px.id = i.prev_txid_id WHERE +i.prev_txid_id IS NOT NULL`).raw();
-  for (const [blockId, key] of inputs.iterate() as Iterable<[number, string]>) if (heightOf.has(blockId)) spent.add(key);
+  let n = 0;
+  for (const [blockId, key] of inputs.iterate() as Iterable<[number, string]>) {
+    if (heightOf.has(blockId)) spent.add(key);
+    if (++n % SLICE === 0) yield;
+  }
   const outputs = db.prepare(`SELECT t.block_id, lower(hex(x.txid)) || ':' || o.vout, o.value, hex(o.script), t.is_coinbase
     FROM outputs o CROSS JOIN txs t ON t.id = o.tx_id CROSS JOIN txids x ON x.id = t.txid_id
     WHERE substr(o.script, 1, 1) IS NOT x'6a' AND length(o.script) <= ${MAX_SCRIPT_SIZE}`).raw(); // isUnspendable, in SQL: OP_RETURN outputs never enter it
-  function* coinRows(): Iterable<readonly [string, Coin]> {
-    // Values are below 2^53 (MAX_MONEY), so they read exactly as numbers. Streamed: the consumer runs no statement meanwhile.
-    for (const [blockId, key, value, script, coinbase] of outputs.iterate() as Iterable<[number, string, number, string, number]>) {
-      const height = heightOf.get(blockId);
-      if (height === undefined || spent.has(key)) continue;
-      const scriptPubKey = Buffer.from(script, 'hex');
-      if (isUnspendable(scriptPubKey)) continue;
-      yield [key, { value: BigInt(value), scriptPubKey, height, coinbase: coinbase === 1 }];
-    }
+  const coins: (readonly [string, Coin])[] = [];
+  // Values are below 2^53 (MAX_MONEY), so they read exactly as numbers.
+  for (const [blockId, key, value, script, coinbase] of outputs.iterate() as Iterable<[number, string, number, string, number]>) {
+    if (++n % SLICE === 0) yield;
+    const height = heightOf.get(blockId);
+    if (height === undefined || spent.has(key)) continue;
+    const scriptPubKey = Buffer.from(script, 'hex'); // pooled memory: one allocation per coin would cost more
+    if (isUnspendable(scriptPubKey)) continue;
+    coins.push([key, { value: BigInt(value), scriptPubKey, height, coinbase: coinbase === 1 }]);
   }
-  return { snapshot: { active, side, coins: coinRows(), source }, skipped };
+  return coins;
 }
 
 /**
@@ -146,14 +211,49 @@ function indexSource(db: Db, chain: () => Chainstate): BlockSource {
 }
 
 /**
+ * Restores each target's chainstate (fresh) to its view of the index, in steps (see restoreViews); yields
+ * progress between steps. The views are read through `db`, whose statements stay open across yields: to query
+ * the index between steps, give it a connection of its own. The restored chains read blocks and undo data later
+ * through `sourceDb`.
+ */
+export function* restoreSteps(db: Db, targets: readonly RestoreTarget[], sourceDb: Db = db): Generator<RestoreProgress, RestoreResult[]> {
+  const shared: Shared = { headers: new Map(), checked: new WeakSet(), coinsByTip: new Map() };
+  const results: RestoreResult[] = [];
+  for (const [i, { view, chain }] of targets.entries()) {
+    const progress = { view: view.name, viewsDone: i, views: targets.length };
+    yield progress;
+    const snapshots = snapshotOf(db, view, chain, indexSource(sourceDb, () => chain), shared);
+    let step = snapshots.next();
+    for (; !step.done; step = snapshots.next()) yield progress;
+    const { snapshot, skipped } = step.value;
+    for (const _ of chain.restoreSteps(snapshot, SLICE)) yield progress;
+    checkTop(view, chain);
+    results.push({ connected: snapshot.active.length, sideBranches: snapshot.side.length, skipped, coins: chain.utxo.size });
+  }
+  return results;
+}
+
+/**
  * Restores `chain` (fresh) to view `view` of the index: checks every header (Chainstate.restore), reads the top
  * CHECK_BLOCKS blocks of the best chain and checks them as checkBlock and checkBlockContext do (merkle root,
  * sizes, transactions, coinbase height, finality, witness commitment), and loads the UTXO set. Throws
  * RuleError when the stored chain breaks a rule.
  */
 export function restoreView(db: Db, view: StoredView, chain: Chainstate): RestoreResult {
-  const { snapshot, skipped } = snapshotOf(db, view, chain, indexSource(db, () => chain));
-  chain.restore(snapshot);
+  return restoreViews(db, [{ view, chain }])[0]!;
+}
+
+/** restoreView for several views of one index, sharing the work they have in common (see Shared). */
+export function restoreViews(db: Db, targets: readonly RestoreTarget[]): RestoreResult[] {
+  const steps = restoreSteps(db, targets);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Reads the top CHECK_BLOCKS blocks of a restored chain's best chain and checks them in and out of context. */
+function checkTop(view: StoredView, chain: Chainstate): void {
   for (let h = chain.height; h > Math.max(0, chain.height - CHECK_BLOCKS); h--) {
     const entry = chain.entryAtHeight(h)!;
     const block = chain.getBlock(entry.id);
@@ -166,5 +266,4 @@ export function restoreView(db: Db, view: StoredView, chain: Chainstate): Restor
       throw new RuleError(e.code, `view ${view.name}: stored block ${entry.id} at height ${h} does not validate: ${e.message}`);
     }
   }
-  return { connected: snapshot.active.length, sideBranches: snapshot.side.length, skipped, coins: chain.utxo.size };
 }

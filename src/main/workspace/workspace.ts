@@ -11,7 +11,7 @@ import { APPLICATION_ID, IndexSchemaError, openIndexDatabase, SCHEMA_VERSION } f
 import { Lab, type LabMode, type LabOptions } from '../network/lab.ts';
 import { VirtualScheduler } from '../network/scheduler.ts';
 import { latestBlockTime, replayView, storedViews } from './replay.ts';
-import { restoreView } from './restore.ts';
+import { restoreSteps, type RestoreProgress } from './restore.ts';
 import { verifyIndex, type VerifyResult } from './verify.ts';
 import type { VerifyWorkerData } from './verify-worker.ts';
 import { workerExecArgv } from '../miner/pow-pool.ts';
@@ -81,6 +81,20 @@ export interface WorkspaceOpenOptions {
   realMiners?: LabOptions['realMiners'];
   /** Mining threads in real mode. */
   threads?: number;
+}
+
+/** A workspace being opened (Workspace.begin): readable now, open once `steps` has run to its end. */
+export interface OpeningWorkspace {
+  readonly dir: string;
+  readonly file: WorkspaceFile;
+  readonly db: Db;
+  readonly lab: Lab;
+  /** The index's queries: they answer from what is stored while the nodes are restored. */
+  readonly queries: ExplorerQueries;
+  /** Restores (or replays) every node, then lets the index follow them; yields progress between steps. */
+  readonly steps: Generator<RestoreProgress, Workspace>;
+  /** Gives up before `steps` is done: closes the lab and the index. */
+  abandon(): Promise<void>;
 }
 
 /** Read-only access to a workspace's description and index, without rebuilding the network (queries, verify). */
@@ -176,47 +190,89 @@ export class Workspace {
   }
 
   private static openWith(dir: string, o: WorkspaceOpenOptions, how: 'restore' | 'replay'): Workspace {
+    const opening = Workspace.begin(dir, o, how);
+    for (;;) {
+      const step = opening.steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * Opens a workspace in steps (as open, or as openReplaying with `how` 'replay'): the description, the index
+   * and the lab are there at once, the nodes once `steps` has run to its end. With `reader`, the stored views are
+   * read through a connection of their own, so the index's queries can run between steps. Refuses what open
+   * refuses; a refusal from `steps` has closed everything again.
+   */
+  static begin(dir: string, o: WorkspaceOpenOptions = {}, how: 'restore' | 'replay' = 'restore', reader = false): OpeningWorkspace {
     const d = resolve(dir);
     checkWorkspaceDir(d);
     const file = readWorkspaceFile(join(d, WORKSPACE_FILE));
     const db = openIndex(d);
-    let lab: Lab | undefined;
+    let lab: Lab;
+    let index: ExplorerIndex;
     try {
       lab = buildLab(file, o);
       // The clock starts no earlier than the newest stored block, or stored blocks would be time-too-new.
       if (lab.scheduler instanceof VirtualScheduler) lab.scheduler.runUntil(Math.max(file.clockMs, latestBlockTime(db) * 1000 + 1000));
-      const views = new Map(storedViews(db).map((v) => [v.name, v]));
-      for (const node of lab.testnet.allNodes()) {
-        const view = views.get(node.id);
-        if (!view) continue;
+      index = new ExplorerIndex(db, { schedule: () => {}, now: () => lab.now() });
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    // The index closes at once (a refused open leaves the directory as it was), the lab's workers after.
+    const closeAll = (): Promise<void> => {
+      if (db.open) db.close();
+      return lab.close();
+    };
+    function* steps(): Generator<RestoreProgress, Workspace> {
+      const read = reader ? new Database(join(d, INDEX_FILE), { readonly: true, fileMustExist: true }) : db;
+      try {
+        const views = new Map(storedViews(read).map((v) => [v.name, v]));
+        const targets = lab.testnet.allNodes().flatMap((node) => {
+          const view = views.get(node.id);
+          return view ? [{ view, chain: node.chain }] : [];
+        });
         if (how === 'restore') {
           try {
-            restoreView(db, view, node.chain);
+            yield* restoreSteps(read, targets, db);
           } catch (e) {
             if (e instanceof RuleError) throw new InputError('bad-stored-block', `${d}: ${e.message}`);
             throw e;
           }
         } else {
-          const r = replayView(db, view, node.chain);
-          if (r.problems.length > 0) throw new InputError('bad-stored-block', `${d}: ${r.problems[0]!}`);
+          for (const [i, { view, chain }] of targets.entries()) {
+            yield { view: view.name, viewsDone: i, views: targets.length };
+            const r = replayView(db, view, chain);
+            if (r.problems.length > 0) throw new InputError('bad-stored-block', `${d}: ${r.problems[0]!}`);
+          }
         }
+        if (read !== db) read.close();
+        done = true;
+        // A restored view is the index's own: the index resumes it rather than stating it again.
+        // Attaching re-states each replayed view (reset, then its chain): one transaction per view keeps that atomic.
+        // Flushing after each attach also lets the next one see an empty queue, which resuming a view requires.
+        for (const node of lab.testnet.allNodes()) {
+          index.attach(node.id, node.chain, node.mempool, { resume: how === 'restore' });
+          db.transaction(() => index.flush())();
+        }
+        // Each node asks its peers for headers past its restored tip, so one that was behind at close catches up now.
+        for (const node of lab.testnet.allNodes()) for (const peer of lab.testnet.network.livePeersOf(node.id)) node.peerConnected(peer);
+        return new Workspace(d, file, db, lab, index);
+      } catch (e) {
+        void closeAll();
+        throw e;
+      } finally {
+        if (read !== db && read.open) read.close();
       }
-      const index = new ExplorerIndex(db, { schedule: () => {}, now: () => lab!.now() });
-      // A restored view is the index's own: the index resumes it rather than stating it again.
-      // Attaching re-states each replayed view (reset, then its chain): one transaction per view keeps that atomic.
-      // Flushing after each attach also lets the next one see an empty queue, which resuming a view requires.
-      for (const node of lab.testnet.allNodes()) {
-        index.attach(node.id, node.chain, node.mempool, { resume: how === 'restore' });
-        db.transaction(() => index.flush())();
-      }
-      // Each node asks its peers for headers past its restored tip, so one that was behind at close catches up now.
-      for (const node of lab.testnet.allNodes()) for (const peer of lab.testnet.network.livePeersOf(node.id)) node.peerConnected(peer);
-      return new Workspace(d, file, db, lab, index);
-    } catch (e) {
-      void lab?.close();
-      db.close();
-      throw e;
     }
+    let done = false;
+    const gen = steps();
+    const abandon = async (): Promise<void> => {
+      if (done) return;
+      gen.return(undefined as never);
+      await closeAll();
+    };
+    return { dir: d, file, db, lab, queries: index.queries, steps: gen, abandon };
   }
 
   /** The parameter set a workspace directory names (forklab.json only; the index is not opened). */
