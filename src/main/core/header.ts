@@ -26,6 +26,7 @@ export class BlockHeader implements HeaderData {
   readonly bits: number;
   readonly nonce: number;
   private cachedHash: Bytes | undefined;
+  private cachedId: string | undefined;
 
   constructor(d: HeaderData) {
     this.version = d.version;
@@ -71,7 +72,7 @@ export class BlockHeader implements HeaderData {
 
   /** Block hash as Bitcoin displays it. */
   get id(): string {
-    return bytesToHexReversed(this.hash);
+    return (this.cachedId ??= bytesToHexReversed(this.hash));
   }
 
   with(changes: Partial<HeaderData>): BlockHeader {
