@@ -73,7 +73,7 @@ export interface TxInput {
   coinbase: boolean;
   prevTxid: string | null;
   prevVout: number | null;
-  /** Value and address of the spent output, when the index holds that output. */
+  /** Value and address of the spent output, when the index holds that output (in a stored block, or in the view's mempool). */
   value: bigint | null;
   address: string | null;
   sequence: number;
@@ -104,6 +104,8 @@ export interface TxInfo {
   confirmations: number;
   /** Every stored block holding the transaction, with its status in the view. */
   blocks: { hash: string; height: number; position: number; status: BlockStatus }[];
+  /** Set when the view's mempool holds the transaction (it is then unconfirmed): since when, and at what fee rate (sat/vB). */
+  mempool: { time: number; feeRate: number } | null;
   inputs: TxInput[];
   outputs: TxOutput[];
 }

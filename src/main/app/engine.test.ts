@@ -88,8 +88,6 @@ describe('Engine (forklab-sim, virtual time)', () => {
     expect(heightAfterPayment).toBe(13);
   });
 
-  // Known gap (reported): explorer.tx answers null for a transaction that is only in the view's mempool, so the
-  // transaction page of a payment just sent says "not found" until a block holds it. Remove `.fails` once fixed.
   it('keeps a second payment in the mempool', async () => {
     const to = (await call<Wire<WalletSummary>[]>(engine, 'wallet.list', {})).find((w) => w.node === 'h2')!.address;
     pendingTxid = (await call<{ txid: string }>(engine, 'wallet.send', { node: 'h0', to, amount: '1000', feeRate: 1 })).txid;
@@ -98,7 +96,7 @@ describe('Engine (forklab-sim, virtual time)', () => {
     expect(mempool.txs.map((t) => t.txid)).toContain(pendingTxid);
   });
 
-  it.fails('explorer.tx shows a mempool-only transaction as unconfirmed', async () => {
+  it('explorer.tx shows a mempool-only transaction as unconfirmed', async () => {
     expect(await call(engine, 'explorer.tx', { node: 'h0', txid: pendingTxid })).toMatchObject({ txid: pendingTxid, confirmed: false, confirmations: 0 });
   });
 

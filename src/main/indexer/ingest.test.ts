@@ -149,4 +149,30 @@ describe('explorer index against the chainstate model (virtual time)', () => {
     const someAddress = db.prepare('SELECT address FROM addresses LIMIT 1').pluck().get() as string;
     expect(index.queries.address('x', someAddress)).toEqual(aloneIndex.queries.address('x', someAddress));
   });
+
+  it('keeps a view consistent at every commit while it is attached anew (its best chain emptied and rebuilt)', () => {
+    const chain = new SyntheticChain(FORKLAB_SIM, { seed: 'reattach', addresses: 30 });
+    chain.mine(0, 40);
+    for (let i = 0; i < 6; i++) chain.mine(5);
+    const db = new Database(':memory:');
+    const steps: (() => void)[] = [];
+    const index = new ExplorerIndex(db, { schedule: (run) => steps.push(run), now: () => 0, maxTxsPerTransaction: 1 });
+    const other = new SyntheticChain(FORKLAB_SIM, { seed: 'reattach-other', addresses: 30 });
+    other.mine(3);
+    index.attach('x', chain)();
+    index.flush();
+    const address = db.prepare('SELECT address FROM addresses LIMIT 1').pluck().get() as string;
+    const before = index.queries.address('x', address);
+    // Another view's blocks are queued first, so the first commit of the catch-up could end right after its reset.
+    index.attach('o', other);
+    index.attach('x', chain);
+    let commits = 0;
+    while (steps.length > 0) {
+      steps.shift()!();
+      commits++;
+      expectViewsConsistent(db);
+    }
+    expect(commits).toBeGreaterThan(1);
+    expect(index.queries.address('x', address)).toEqual(before);
+  });
 });

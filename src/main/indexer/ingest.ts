@@ -205,6 +205,7 @@ export class ExplorerIndex {
     if (this.closed) throw new Error('ExplorerIndex: attach after close');
     const view = this.viewFor(viewName);
     const prefixes: AddressPrefixes = chain.params;
+    this.queries.setAddressPrefixes(viewName, prefixes);
     if (!(o.resume && this.indexedTip(view) === chain.entryAtHeight(chain.height)?.id)) this.catchUp(view, chain, prefixes);
     const offs = [
       chain.events.on('blockConnected', ({ entry, block }) => {
@@ -300,7 +301,8 @@ export class ExplorerIndex {
 
   private push(input: OpBody): void {
     if (this.closed) return;
-    if (input.kind === 'connect' || input.kind === 'disconnect') {
+    // A reset empties the view's best chain: like a connect, it opens a switch that the catch-up's tip closes.
+    if (input.kind === 'connect' || input.kind === 'disconnect' || input.kind === 'reset') {
       if (!input.view.switching) this.switching++;
       input.view.switching = true;
     } else if (input.kind === 'tip' && input.view.switching) {

@@ -2,6 +2,10 @@
 
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { ChainBuilder, EASY } from '../../../test/support/chain-builder.ts';
+import { addressFromScript } from '../core/address.ts';
+import { Mempool } from '../core/mempool.ts';
+import type { Transaction } from '../core/tx.ts';
 import { doubleSpend } from '../attacks/double-spend.ts';
 import { parseParams } from '../attacks/attack.ts';
 import { InputError } from '../core/errors.ts';
@@ -151,5 +155,89 @@ describe('mempool as each view sees it (virtual time)', () => {
     expect(() => index.queries.mempool('h0', { minFeeRate: Number.NaN })).toThrow(/minFeeRate/);
     db.close();
     await lab.close();
+  });
+});
+
+/** A chain with mature coinbases m1..m4, its mempool, and an index following both as view 'n'. */
+function pooledChain() {
+  const t = new ChainBuilder();
+  const last = t.chainOf('m', 'genesis', 4 + EASY.coinbaseMaturity);
+  for (let i = 1; i <= 4 + EASY.coinbaseMaturity; i++) t.accept(`m${i}`);
+  const pool = new Mempool(t.chain, { now: () => t.now });
+  const db = new Database(':memory:');
+  const index = new ExplorerIndex(db, { schedule: () => {}, now: () => 0 });
+  index.attach('n', t.chain, pool);
+  const address = (tx: Transaction, vout: number): string | null => addressFromScript(tx.outputs[vout]!.scriptPubKey, t.params);
+  return { t, pool, db, index, q: index.queries, last, address };
+}
+
+describe('explorer.tx of a transaction in the view\'s mempool', () => {
+  it('decodes a mempool-only transaction: unconfirmed, in no block, inputs linked to the coins they spend', () => {
+    const { t, pool, db, index, q, address } = pooledChain();
+    const tx = t.spendCoinbase('m1', { fee: 2000n, outputs: 2 });
+    const entry = pool.accept(tx);
+    index.flush();
+    const coinbase = t.get('m1').txs[0]!;
+    expect(q.tx('n', tx.id.toUpperCase())).toEqual({
+      txid: tx.id,
+      size: tx.totalSize,
+      vsize: tx.vsize,
+      weight: tx.weight,
+      fee: 2000n,
+      isCoinbase: false,
+      confirmed: false,
+      block: null,
+      confirmations: 0,
+      blocks: [],
+      mempool: { time: entry.time, feeRate: entry.feeRate },
+      inputs: [{ vin: 0, coinbase: false, prevTxid: coinbase.id, prevVout: 0, value: coinbase.outputs[0]!.value, address: address(coinbase, 0), sequence: tx.inputs[0]!.sequence }],
+      outputs: tx.outputs.map((o, vout) => ({ vout, value: o.value, type: 'p2tr', address: address(tx, vout), scriptHex: Buffer.from(o.scriptPubKey).toString('hex'), spentBy: null })),
+    });
+    expect(tx.outputs.every((_, vout) => address(tx, vout) !== null)).toBe(true);
+    // A confirmed transaction is not in the mempool.
+    expect(q.tx('n', coinbase.id)!.mempool).toBeNull();
+    db.close();
+  });
+
+  it('links an input to the output of an unconfirmed parent in the same mempool', () => {
+    const { t, pool, db, index, q, address } = pooledChain();
+    const parent = t.spendCoinbase('m2', { outputs: 2 });
+    const child = t.spend([{ txid: parent.txid, vout: 1 }], { fee: 1500n });
+    pool.accept(parent);
+    pool.accept(child);
+    index.flush();
+    const info = q.tx('n', child.id)!;
+    expect(info).toMatchObject({ confirmed: false, blocks: [], fee: 1500n, mempool: { feeRate: pool.get(child.id)!.feeRate } });
+    expect(info.inputs).toEqual([{ vin: 0, coinbase: false, prevTxid: parent.id, prevVout: 1, value: parent.outputs[1]!.value, address: address(parent, 1), sequence: child.inputs[0]!.sequence }]);
+    // The parent's outputs are not spent by the view's best chain (its child is unconfirmed).
+    expect(q.tx('n', parent.id)!.outputs.map((o) => o.spentBy)).toEqual([null, null]);
+    // Once the parent leaves the mempool unconfirmed, the child's input no longer knows its coin.
+    pool.remove(child.id, 'evicted');
+    pool.remove(parent.id, 'evicted');
+    index.flush();
+    expect(q.tx('n', child.id)).toBeNull();
+    db.close();
+  });
+
+  it('shows a transaction a reorg returned to the mempool with its stale block and its mempool entry', () => {
+    const { t, pool, db, index, q, last } = pooledChain();
+    //   ... -> last -> a1 (P)
+    //             \-> b1 -> b2 (P back in the mempool)
+    const p = t.spendCoinbase('m3', { fee: 4000n });
+    t.block('a1', last, { txs: [p] });
+    t.accept('a1');
+    index.flush();
+    expect(q.tx('n', p.id)).toMatchObject({ confirmed: true, confirmations: 1, mempool: null });
+    t.block('b1', last);
+    t.block('b2', 'b1');
+    t.process('b1');
+    expect(t.process('b2').status).toBe('connected');
+    expect(pool.has(p.id)).toBe(true);
+    index.flush();
+    const info = q.tx('n', p.id)!;
+    expect(info).toMatchObject({ confirmed: false, block: null, confirmations: 0, fee: 4000n, mempool: { time: pool.get(p.id)!.time, feeRate: pool.get(p.id)!.feeRate } });
+    expect(info.blocks).toEqual([{ hash: t.get('a1').id, height: t.heightOf('a1'), position: 1, status: 'stale' }]);
+    expect(info.inputs[0]!.value).toBe(t.get('m3').txs[0]!.outputs[0]!.value);
+    db.close();
   });
 });

@@ -2,6 +2,7 @@
 
 import type Database from 'better-sqlite3';
 import { InputError } from '../core/errors.ts';
+import { StoredBlocks } from './stored-blocks.ts';
 
 type Db = Database.Database;
 type Statement = Database.Statement;
@@ -53,8 +54,11 @@ interface TxRef {
 interface Node extends TxRef {
   txidId: number;
   depth: number;
-  /** Satoshis the graph draws from this transaction's outputs: its edges out (or the coin itself). */
-  drawn: bigint;
+  /**
+   * Satoshis the graph draws from this transaction's outputs: its edges out (or the coin itself). A number:
+   * each output is drawn at most once, so this is at most the transaction's output total, below 2^53.
+   */
+  drawn: number;
   /** Its inputs as edges, in vin order, once expanded. */
   inputs: AncestryEdge[] | null;
 }
@@ -104,7 +108,7 @@ function prepareStatements(db: Db) {
     outputs: p(`SELECT o.vout, o.value, a.address FROM outputs o LEFT JOIN addresses a ON a.id = o.address_id
       WHERE o.id BETWEEN @lo AND @hi ORDER BY o.id`).safeIntegers(true),
     blockRef: p('SELECT hash, height FROM blocks WHERE id = ?'),
-    isActive: p('SELECT 1 FROM view_blocks WHERE view_id = ? AND height = ? AND block_id = ?').pluck(),
+    tipHeight: p('SELECT (SELECT height FROM blocks WHERE id = tip_block_id) FROM views WHERE id = ?').pluck(),
     // The ancestry walk reads in batches by ids (JSON arrays), integers only: a BLOB per row costs more than the
     // lookups. CROSS JOIN keeps the id list as the outer loop (SQLite does not reorder a CROSS JOIN).
     /** Inputs by id: the txid id, vout and value of the coin each spends. */
@@ -135,10 +139,12 @@ export class Provenance {
   private readonly db: Db;
   private readonly s: ReturnType<typeof prepareStatements>;
   private readonly blocks = new Map<number, BlockRef>();
+  private readonly stored: StoredBlocks;
 
   constructor(db: Db) {
     this.db = db;
     this.s = prepareStatements(db);
+    this.stored = new StoredBlocks(db);
   }
 
   /** The transaction graph backwards from the coin to the coinbases it came from, breadth-first, bounded. */
@@ -157,7 +163,7 @@ export class Provenance {
     for (const n of g.order) {
       nodes.push({ id: n.txid, depth: n.depth, isCoinbase: n.isCoinbase, block: n.block, expanded: n.inputs !== null });
       if (n.inputs) for (const e of n.inputs) edges.push(e);
-      if (n.isCoinbase) coinbases.push({ txid: n.txid, height: n.block.height, value: n.drawn, block: n.block, miner: miners.get(n.firstOutput) ?? null });
+      if (n.isCoinbase) coinbases.push({ txid: n.txid, height: n.block.height, value: BigInt(n.drawn), block: n.block, miner: miners.get(n.firstOutput) ?? null });
     }
     return { coin: g.coin, value: g.value, nodes, edges, coinbases, truncated: g.truncated };
   }
@@ -187,10 +193,10 @@ export class Provenance {
     const queue: { txidId: number; txid: string; lo: number; hi: number; depth: number; node: DescendantNode | null }[] = [
       { txidId: root.txidId, txid, lo: root.ref.firstOutput + vout, hi: root.ref.firstOutput + vout, depth: 1, node: null },
     ];
-    const active = new Map<number, boolean>();
+    const active = this.activeBlocks(viewId);
     for (let head = 0; head < queue.length; head++) {
       const item = queue[head]!;
-      const outs = this.spendersOf(viewId, item.txidId, item.lo, item.hi, active);
+      const outs = this.spendersOf(item.txidId, item.lo, item.hi, active);
       const fresh = new Set<string>();
       for (const o of outs) if (o.spender && !seen.has(o.spender.txid)) fresh.add(o.spender.txid);
       const over = nodes.length + fresh.size > maxNodes;
@@ -366,18 +372,26 @@ export class Provenance {
     return block;
   }
 
-  /** Whether a block is on the view's best chain; `cache` lives for one query (views move between queries). */
-  private isActive(viewId: number, blockId: number, cache: Map<number, boolean>): boolean {
-    let active = cache.get(blockId);
-    if (active === undefined) {
-      active = this.s.isActive.get(viewId, this.blockRef(blockId).height, blockId) !== undefined;
-      cache.set(blockId, active);
-    }
-    return active;
+  /**
+   * A test "this block is on the view's best chain" for one walk (views move between walks), cached per block.
+   * Make it inside the walk's read transaction.
+   */
+  private activeBlocks(viewId: number): (blockId: number) => boolean {
+    const tipHeight = (this.s.tipHeight.get(viewId) as number | null) ?? -1;
+    const test = this.stored.activeTest(viewId, tipHeight);
+    const cache = new Map<number, boolean>();
+    return (blockId) => {
+      let active = cache.get(blockId);
+      if (active === undefined) {
+        active = test(this.blockRef(blockId).height, blockId);
+        cache.set(blockId, active);
+      }
+      return active;
+    };
   }
 
   /** A transaction's outputs in [lo, hi] with their spender on the view's best chain (null when unspent there). */
-  private spendersOf(viewId: number, txidId: number, lo: number, hi: number, active: Map<number, boolean>) {
+  private spendersOf(txidId: number, lo: number, hi: number, active: (blockId: number) => boolean) {
     const rows = this.s.spenders.all({ txid: txidId, lo, hi }) as SpenderRow[];
     const outs: { vout: number; value: bigint; address: string | null; spender: { txid: string; txidId: number; ref: TxRef } | null }[] = [];
     for (const r of rows) {
@@ -386,7 +400,7 @@ export class Provenance {
         last = { vout: r[0], value: BigInt(r[1]), address: r[2], spender: null };
         outs.push(last);
       }
-      if (r[3] !== null && last.spender === null && this.isActive(viewId, r[11] as number, active)) {
+      if (r[3] !== null && last.spender === null && active(r[11] as number)) {
         const txid = hex(r[3]);
         last.spender = { txid, txidId: r[12] as number, ref: this.txRefAt(txid, r, 4) };
       }
@@ -409,10 +423,10 @@ export class Provenance {
       const root = this.confirmedTx(viewId, txid);
       if (!root || vout >= root.ref.outputCount) return null;
       const out = this.s.outputs.get({ lo: root.ref.firstOutput + vout, hi: root.ref.firstOutput + vout }) as { value: bigint; address: string | null };
-      const coinTx: Node = { ...root.ref, txidId: root.txidId, depth: 0, drawn: out.value, inputs: null };
+      const coinTx: Node = { ...root.ref, txidId: root.txidId, depth: 0, drawn: Number(out.value), inputs: null };
       const nodes = new Map<number, Node>([[root.txidId, coinTx]]);
       const order: Node[] = [coinTx];
-      const active = new Map<number, boolean>();
+      const active = this.activeBlocks(viewId);
       let truncated = false;
       let full = false;
       const expandable = (n: Node): boolean => !n.isCoinbase && n.depth < maxDepth && !full;
@@ -437,7 +451,7 @@ export class Provenance {
         for (const r of inputs) if (r[1] !== null && !nodes.has(r[1])) copies.set(r[1], null);
         if (copies.size > 0) {
           for (const r of this.s.copiesOf.all({ ids: JSON.stringify([...copies.keys()]) }) as [number, ...TxColumns, string][]) {
-            if (copies.get(r[0]) !== null || !this.isActive(viewId, r[8], active)) continue;
+            if (copies.get(r[0]) !== null || !active(r[8])) continue;
             const node: Node = {
               txid: r[9],
               row: r[1],
@@ -450,7 +464,7 @@ export class Provenance {
               block: this.blockRef(r[8]),
               txidId: r[0],
               depth: 0, // set when it joins the graph
-              drawn: 0n,
+              drawn: 0,
               inputs: null,
             };
             copies.set(r[0], node);
@@ -471,7 +485,7 @@ export class Provenance {
           }
           fresh.clear();
           const edges: AncestryEdge[] = [];
-          const parents: Node[] = [];
+          const firstKey = key;
           for (let vin = 0; vin < n.inputCount; vin++, key++) {
             const [, parentId, prevVout, prevValue] = inputs[key]!;
             const ref = refOf(parentId);
@@ -485,19 +499,18 @@ export class Provenance {
               fresh.set(parentId, parent);
             }
             edges.push({ from: `${parent.txid}:${prevVout}`, to: n.txid, value: BigInt(prevValue) });
-            parents.push(parent);
           }
           if (nodes.size + fresh.size > maxNodes) {
             truncated = true;
             full = true;
             continue;
           }
-          for (let i = 0; i < edges.length; i++) parents[i]!.drawn += edges[i]!.value;
           n.inputs = edges;
           for (const f of fresh.values()) {
             nodes.set(f.txidId, f);
             order.push(f);
           }
+          for (let k = firstKey; k < key; k++) nodes.get(inputs[k]![1]!)!.drawn += inputs[k]![3]!;
         }
       }
       return { coin: `${txid}:${vout}`, coinTx, value: out.value, address: out.address, order, truncated };

@@ -158,4 +158,32 @@ describe('explorer queries', () => {
       expect((error as InputError).message).toMatch(message);
     }
   });
+
+  it('answers an address exactly after a competing branch is stored at heights it has already read', () => {
+    const { t, index, q } = setup();
+    //   genesis -> a1 ... a6 -> a7 (P: a1's coinbase)
+    //                     \-> b6 -> b7 (Q: a1's coinbase too) -> b8
+    t.chainOf('a', 'genesis', 6);
+    for (let i = 1; i <= 6; i++) t.accept(`a${i}`);
+    t.block('a7', 'a6', { txs: [t.spendCoinbase('a1', { outputs: 2 })] });
+    t.accept('a7');
+    index.flush();
+    const address = addressFromScript(t.wallet.primary.scriptPubKey, t.params)!;
+    const model = () => [...t.chain.utxo.entries()].filter(([, c]) => addressFromScript(c.scriptPubKey, t.params) === address);
+    const expectModel = (): void => {
+      const info = q.address('n', address, { limit: 1000 })!;
+      expect(info.utxos.map((u) => `${u.txid}:${u.vout}`).sort()).toEqual(model().map(([k]) => k).sort());
+      expect(info.balance).toBe(model().reduce((sum, [, c]) => sum + c.value, 0n));
+      expect(info.history.map((h) => h.blockHash)).toEqual(info.history.map((h) => t.chain.entryAtHeight(h.height)!.id));
+    };
+    expectModel();
+    t.block('b6', 'a5');
+    t.block('b7', 'b6', { txs: [t.spendCoinbase('a1', { fee: 3000n })] });
+    t.block('b8', 'b7');
+    for (const b of ['b6', 'b7', 'b8']) t.process(b);
+    expect(t.chain.tip.id).toBe(t.get('b8').id);
+    index.flush();
+    expectModel();
+    expect(q.address('n', address)!.history.some((h) => h.blockHash === t.get('a6').id)).toBe(false);
+  });
 });

@@ -84,11 +84,40 @@ describe('index schema', () => {
     expect((fresh[0] as unknown[]).length).toBeGreaterThan(10);
     // Back to version 1 as it was created, then forward again.
     db.exec(`DROP TABLE address_io; DROP TABLE address_io_pending; ALTER TABLE inputs DROP COLUMN prev_value;
-      DROP INDEX txs_txid; DROP INDEX blocks_time; CREATE INDEX txs_txid ON txs(txid_id); CREATE INDEX outputs_address ON outputs(address_id) WHERE address_id IS NOT NULL;`);
+      DROP INDEX txs_txid; DROP INDEX blocks_time; DROP INDEX block_status_other; CREATE INDEX txs_txid ON txs(txid_id); CREATE INDEX outputs_address ON outputs(address_id) WHERE address_id IS NOT NULL;`);
     db.pragma('user_version = 1');
     expect(migrate(db)).toBe(SCHEMA_VERSION);
     expect(derived()).toEqual(fresh);
     expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'outputs_address'").all()).toEqual([]);
+    db.close();
+  });
+
+  it('migrates a version 2 index to version 3: side-branch statuses get their own index, rows are kept', () => {
+    const { t, db, index } = indexedHistory();
+    const tips = index.queries.chainTips('n');
+    const rows = (): unknown[] => db.prepare('SELECT * FROM block_status ORDER BY view_id, block_id').raw().all();
+    const before = rows();
+    db.exec('DROP INDEX block_status_other');
+    db.pragma('user_version = 2');
+    expect(SCHEMA_VERSION).toBe(3);
+    expect(migrate(db)).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'block_status_other'").pluck().get()).toMatch(/WHERE status <> 'active'/);
+    expect(rows()).toEqual(before);
+    expect(index.queries.chainTips('n')).toEqual(tips);
+    expect(tips.map((x) => [x.hash, x.status])).toEqual([
+      [t.get('a10').id, 'active'],
+      [t.get('s7').id, 'valid-fork'],
+    ]);
+    db.close();
+  });
+
+  it('finds a view\'s side-branch statuses through block_status_other, not through its active rows', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const plan = (sql: string): string => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(1) as { detail: string }[]).map((r) => r.detail).join('; ');
+    expect(plan("SELECT s.block_id FROM block_status s WHERE s.view_id = ? AND s.status <> 'active' AND s.status = 'stale'")).toMatch(/^SEARCH s USING COVERING INDEX block_status_other \(view_id=\? AND status=\?\)$/);
+    expect(plan("SELECT s.block_id, s.code FROM block_status s JOIN blocks b ON b.id = s.block_id WHERE s.view_id = ? AND s.status <> 'active' AND s.status = 'invalid'")).toMatch(/^SEARCH s USING COVERING INDEX block_status_other \(view_id=\? AND status=\?\); SEARCH b USING INTEGER PRIMARY KEY/);
     db.close();
   });
 });
