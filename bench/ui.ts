@@ -137,6 +137,7 @@ export async function benchUi(): Promise<Figure[]> {
       toProv.push(await clickToPaint(p, '[data-testid="provenance-link"]', '[data-testid="coinbase-leaf"]'));
       toBlocks.push(await clickToPaint(p, '[data-testid="nav"] .el-menu-item:nth-child(2)', '[data-testid="block-row"]'));
     }
+    log(`bench ui: block->tx ms ${toTx.map(Math.round).join(' ')}; tx->provenance ms ${toProv.map(Math.round).join(' ')}`);
     const p95 = percentile([...toTx, ...toProv], 95);
     figures.push({
       ...figure('ui.navigationP95', 'ms', p95, { name: 'p95 navigation to the blocks list', value: percentile(toBlocks, 95) }, { max: Infinity }, `block->tx p95 ${Math.round(percentile(toTx, 95))} ms, tx->provenance p95 ${Math.round(percentile(toProv, 95))} ms`),

@@ -73,8 +73,17 @@ test('the provenance graph of a coin shows its coinbase leaves', async ({ page, 
   const ancestry = await lab.call('provenance.ancestry', { node: 'h0', coin: `${payment.txid}:0` });
   expect(ancestry!.coinbases.length).toBeGreaterThan(0);
   await expect(provenance.coinbaseLeaves).toHaveCount(ancestry!.coinbases.length);
+  // One drawn transaction per transaction of the ancestry; a click on the coin's own opens it.
+  await expect(provenance.graphNodes).toHaveCount(ancestry!.nodes.length);
   const leaf = ancestry!.coinbases[0]!;
   await expect(provenance.coinbaseLeaves.first()).toContainText(leaf.txid.slice(0, 8));
   await expect(provenance.coinbaseLeaves.first()).toContainText(String(leaf.height));
   await expect(provenance.taintPolicy).toBeVisible();
+
+  // A tighter bound: depth 0 keeps the coin's own transaction only, as the engine walks it; the URL keeps the bound.
+  const shallow = await lab.call('provenance.ancestry', { node: 'h0', coin: `${payment.txid}:0`, maxDepth: 0 });
+  await provenance.fill(provenance.depth, '0');
+  await expect(page).toHaveURL(/[?&]depth=0\b/);
+  await expect(provenance.graphNodes).toHaveCount(shallow!.nodes.length);
+  await expect(provenance.coinbaseLeaves).toHaveCount(shallow!.coinbases.length);
 });

@@ -9,6 +9,8 @@ export class DashboardPage extends BasePage {
   readonly stripBlocks = this.testId('block-strip').getByTestId('strip-block');
   readonly intervalChart = this.testId('interval-chart');
   readonly shareChart = this.testId('share-chart');
+  /** The interval the network aims for, beside the mean observed one. */
+  readonly targetInterval = this.testId('target-interval');
 
   async open(): Promise<void> {
     await this.goto('/');

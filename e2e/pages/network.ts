@@ -1,4 +1,5 @@
-// Network: topology, links (cut and restore), partition and heal, nodes (stop, start, add), shares, traffic, mining.
+// Network: topology, links (cut and restore), partition and heal, nodes (stop, start, add), shares, traffic, mining
+// and the block interval.
 
 import type { Locator } from '@playwright/test';
 import { BasePage } from './base.ts';
@@ -17,6 +18,11 @@ export class NetworkPage extends BasePage {
   readonly mineCount = this.testId('mine-count');
   readonly mineButton = this.testId('mine-button');
   readonly addNodeButton = this.testId('add-node-button');
+  /** The block interval field (virtual time), and the interval the status reports. */
+  readonly blockInterval = this.testId('block-interval');
+  readonly blockIntervalCurrent = this.testId('block-interval-current');
+  /** Shown instead of the field in a real proof-of-work workspace: the interval is its consensus target spacing. */
+  readonly blockIntervalFixed = this.testId('block-interval-fixed');
 
   async open(): Promise<void> {
     await this.goto('/network');
@@ -30,6 +36,11 @@ export class NetworkPage extends BasePage {
 
   async heal(): Promise<void> {
     await this.healButton.click();
+  }
+
+  /** Types a new mean block interval, in seconds, and applies it (the field applies on change). */
+  async setBlockInterval(seconds: number): Promise<void> {
+    await this.fill(this.blockInterval, String(seconds));
   }
 
   nodeRow(id: string): Promise<Locator> {

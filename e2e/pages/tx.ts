@@ -6,6 +6,7 @@ import { BasePage } from './base.ts';
 export class TxPage extends BasePage {
   readonly id = this.testId('tx-id');
   readonly status = this.testId('tx-status');
+  readonly nodes = this.testId('tx-nodes');
   readonly inputs = this.testId('tx-inputs');
   readonly inputLinks = this.testId('tx-inputs').getByTestId('input-link');
   readonly outputs = this.testId('tx-outputs');
@@ -17,6 +18,11 @@ export class TxPage extends BasePage {
 
   async txid(): Promise<string | null> {
     return BasePage.hash(await this.id.innerText());
+  }
+
+  /** The status shown: 'confirmed', 'mempool', 'stale' (only on a stale branch) or 'unknown'. */
+  state(state: 'confirmed' | 'mempool' | 'stale' | 'unknown') {
+    return this.status.locator(`[data-state="${state}"]`);
   }
 
   provenanceLink(vout: number) {

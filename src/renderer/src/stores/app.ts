@@ -1,5 +1,5 @@
 // The app-wide store: engine status (pushed once a second), the node whose view the explorer shows, the newest
-// blocks for the live strip, running jobs, the connection and the theme.
+// blocks for the live strip (loaded only while a view follows it), running jobs, the connection and the theme.
 
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
@@ -30,9 +30,11 @@ export const useAppStore = defineStore('app', () => {
   }
 
   let stripTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Views showing the live strip now: with none, tips do not reload it (the engine has other queries to answer). */
+  let stripFollowers = 0;
   /** Reloads the live strip, at most every 300 ms however fast tips arrive. */
   function refreshStrip(): void {
-    if (stripTimer) return;
+    if (stripTimer || stripFollowers === 0) return;
     stripTimer = setTimeout(async () => {
       stripTimer = null;
       try {
@@ -41,6 +43,13 @@ export const useAppStore = defineStore('app', () => {
         // the next tip retries
       }
     }, 300);
+  }
+
+  /** Keeps the live strip current until the returned function is called (a view calls it when it unmounts). */
+  function followStrip(): () => void {
+    stripFollowers++;
+    refreshStrip();
+    return () => void stripFollowers--;
   }
 
   function start(): void {
@@ -66,7 +75,7 @@ export const useAppStore = defineStore('app', () => {
       chainVersion.value++;
       refreshStrip();
     });
-    void refreshStatus().then(refreshStrip);
+    void refreshStatus();
   }
 
   watch(node, (id) => {
@@ -83,5 +92,5 @@ export const useAppStore = defineStore('app', () => {
     { immediate: true },
   );
 
-  return { status, connected, node, theme, nodes, selected, newestBlocks, jobs, finished, chainVersion, refreshStatus, start };
+  return { status, connected, node, theme, nodes, selected, newestBlocks, jobs, finished, chainVersion, refreshStatus, followStrip, start };
 });

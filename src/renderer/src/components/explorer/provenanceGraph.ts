@@ -1,5 +1,5 @@
-// The provenance graphs as plain data for cytoscape: transactions as nodes, value flows as edges (parallel
-// spends between the same two transactions merged into one edge with their summed value).
+// The provenance graphs as plain data: transactions as nodes, value flows as edges (parallel spends between the same
+// two transactions merged into one edge with their summed value), and their layered layout for ProvenanceGraph.vue.
 
 import type { Ancestry, Descendants, Wire } from '@shared/api';
 import { btc, short } from '../../format';
@@ -12,13 +12,6 @@ export interface GraphNode {
   kind: GraphNodeKind;
   /** Spends between the node and the root (0 for the root). */
   depth: number;
-}
-
-/** Levels (distinct depths) and the most nodes on one level: what the layout needs room for. */
-export function extent(m: GraphModel): { levels: number; widest: number } {
-  const perLevel = new Map<number, number>();
-  for (const n of m.nodes) perLevel.set(n.depth, (perLevel.get(n.depth) ?? 0) + 1);
-  return { levels: perLevel.size, widest: Math.max(1, ...perLevel.values()) };
 }
 
 /** An edge from the root side outward (so a directed breadth-first layout starts at the root). */
@@ -74,4 +67,70 @@ export function descendantsGraph(d: Wire<Descendants>): GraphModel {
   const known = new Set(nodes.map((n) => n.id));
   const edges = mergeEdges(d.edges, (funder, spender) => [funder, spender]).filter((e) => known.has(e.source) && known.has(e.target));
   return { root, nodes, edges };
+}
+
+/** Room per level (along the flow) and per node on a level (across it), in drawing units. */
+export const LEVEL = 190;
+export const ROW = 44;
+const MARGIN = { x: 70, y: 30 };
+
+export interface PlacedNode extends GraphNode {
+  x: number;
+  y: number;
+}
+export interface PlacedEdge extends GraphEdge {
+  /** From the funding transaction to the spending one: the way value flows. */
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+export interface GraphLayout {
+  nodes: PlacedNode[];
+  edges: PlacedEdge[];
+  width: number;
+  height: number;
+}
+
+/**
+ * Layers by depth, left to right in the direction value flows: 'in' (ancestry) ends at the root on the right, 'out'
+ * (descendants) starts from it on the left. On each level, nodes are ordered by the mean position of their neighbours
+ * on the level before (the barycentre heuristic), so edges between levels mostly do not cross.
+ */
+export function layoutGraph(m: GraphModel, flow: 'in' | 'out'): GraphLayout {
+  const push = <K, V>(map: Map<K, V[]>, k: K, v: V): void => void (map.get(k)?.push(v) ?? map.set(k, [v]));
+  const levels = new Map<number, GraphNode[]>();
+  for (const n of m.nodes) push(levels, n.depth, n);
+  const depths = [...levels.keys()].sort((a, b) => a - b);
+  const neighbours = new Map<string, string[]>();
+  for (const e of m.edges) {
+    push(neighbours, e.source, e.target);
+    push(neighbours, e.target, e.source);
+  }
+  const slot = new Map<string, number>();
+  for (const d of depths) {
+    const level = levels.get(d)!;
+    const centre = (n: GraphNode): number => {
+      const placed = (neighbours.get(n.id) ?? []).map((id) => slot.get(id)).filter((s): s is number => s !== undefined);
+      return placed.length ? placed.reduce((a, b) => a + b, 0) / placed.length : 0;
+    };
+    const keyed = level.map((n, i) => ({ n, key: centre(n), i }));
+    keyed.sort((a, b) => a.key - b.key || a.i - b.i);
+    keyed.forEach(({ n }, i) => slot.set(n.id, i - (keyed.length - 1) / 2));
+  }
+  const widest = Math.max(1, ...[...levels.values()].map((l) => l.length));
+  const last = depths.length - 1;
+  const column = new Map(depths.map((d, i) => [d, flow === 'in' ? last - i : i]));
+  const nodes = m.nodes.map((n): PlacedNode => ({ ...n, x: MARGIN.x + column.get(n.depth)! * LEVEL, y: MARGIN.y + (slot.get(n.id)! + (widest - 1) / 2) * ROW }));
+  const at = new Map(nodes.map((n) => [n.id, n]));
+  const edges: PlacedEdge[] = [];
+  for (const e of m.edges) {
+    const a = at.get(e.source);
+    const b = at.get(e.target);
+    if (!a || !b) continue;
+    // Edges point away from the root; value flows toward it in the ancestry, away from it in the descendants.
+    const [from, to] = flow === 'in' ? [b, a] : [a, b];
+    edges.push({ ...e, x1: from.x, y1: from.y, x2: to.x, y2: to.y });
+  }
+  return { nodes, edges, width: 2 * MARGIN.x + last * LEVEL, height: 2 * MARGIN.y + (widest - 1) * ROW };
 }

@@ -20,6 +20,8 @@ export interface QueryOptions<T> {
   /** Sources whose change clears the shown value first (e.g. the selected node). */
   resetOn?: WatchSource[];
   debounceMs?: number;
+  /** Wait this long before the first load (a secondary query that should not delay the page's main one). */
+  firstLoadAfterMs?: number;
 }
 
 export function useQuery<T>(o: QueryOptions<T>): Query<T> {
@@ -62,6 +64,10 @@ export function useQuery<T>(o: QueryOptions<T>): Query<T> {
     if (timer) clearTimeout(timer);
     seq++;
   });
-  void reload({ reset: true });
+  if (o.firstLoadAfterMs) timer = setTimeout(() => {
+    timer = null;
+    void reload({ reset: true });
+  }, o.firstLoadAfterMs);
+  else void reload({ reset: true });
   return { data, loading, error, reload };
 }
