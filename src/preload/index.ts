@@ -2,7 +2,8 @@
 // and push events over two IPC channels, plus the runtime versions.
 
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { BRIDGE_KEY, IPC_CALL, IPC_EVENT, type ForklabBridge, type Outcome } from '../shared/api.ts';
+import type { ForklabBridge, Outcome } from '../shared/api.ts';
+import { BRIDGE_KEY, IPC_CALL, IPC_EVENT } from '../shared/channels.ts';
 
 const bridge: ForklabBridge = {
   versions: {

@@ -380,14 +380,7 @@ export interface ForklabBridge {
   on(listener: (event: string, payload: unknown) => void): () => void;
 }
 
-/** The property name of the bridge on `window`. */
-export const BRIDGE_KEY = 'forklab';
-/** IPC channel names the preload and the main process share. */
-export const IPC_CALL = 'forklab:call';
-export const IPC_EVENT = 'forklab:event';
-
-/** The headless server's WebSocket path. */
-export const API_PATH_WS = '/api';
+export { API_PATH_WS, BRIDGE_KEY, IPC_CALL, IPC_EVENT } from './channels.ts';
 
 /** WebSocket frames of the headless server. */
 export type ClientFrame = { id: number; method: string; params: unknown };

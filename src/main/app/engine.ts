@@ -55,6 +55,11 @@ const MAX_RECENT = 10;
 const STATUS_MS = 1_000;
 const PACE_MS = 50;
 const YIELD_EVERY_MS = 20;
+/**
+ * Restoring hands the event loop back more often: while a workspace opens, the renderer's files and first queries
+ * are served between slices, and each one waits for the slice under way.
+ */
+const RESTORE_SLICE_MS = 8;
 
 /** The user's data directory for Forklab: FORKLAB_HOME, else the platform's per-user data directory. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
@@ -183,7 +188,7 @@ export class Engine {
         const step = ow.steps.next();
         if (step.done) return step.value;
         opening.progress = step.value;
-        if (Date.now() - sliceStart < YIELD_EVERY_MS) continue;
+        if (Date.now() - sliceStart < RESTORE_SLICE_MS) continue;
         if (Date.now() - lastStatus >= STATUS_MS / 4) {
           this.events.emit('status', this.status());
           lastStatus = Date.now();

@@ -242,6 +242,19 @@ describe('replay', () => {
     expect(bytesToHex(txA.toBytes())).toBe(bytesToHex(txB.toBytes()));
   });
 
+  it('recognises its look-ahead keys before deriving them, and deriveAhead derives them in bounded steps', () => {
+    const eager = Wallet.fromLabel(FORKLAB, 'lookahead');
+    const far = eager.key(20).scriptPubKey; // index 20 = nextIndex (1) + 19: the last key kept ahead
+    expect(Wallet.fromLabel(FORKLAB, 'lookahead').isMine(far)?.index).toBe(20);
+    expect(Wallet.fromLabel(FORKLAB, 'lookahead').isMine(eager.key(21).scriptPubKey)).toBeUndefined();
+    const stepped = Wallet.fromLabel(FORKLAB, 'lookahead');
+    let steps = 0;
+    while (!stepped.deriveAhead(4)) steps++;
+    expect(steps).toBe(5); // 21 keys, 4 per step: true on the sixth call
+    expect(stepped.deriveAhead(4)).toBe(true);
+    expect(bytesToHex(stepped.key(20).scriptPubKey)).toBe(bytesToHex(far));
+  });
+
   it('a different label gives different keys', () => {
     expect(Wallet.fromLabel(EASY, 'alice').primary.address).not.toBe(Wallet.fromLabel(EASY, 'bob').primary.address);
   });

@@ -89,7 +89,6 @@ export class Wallet {
     const coinType = o.params.name === 'mainnet' ? 0 : 1;
     // BIP-86: m/86'/coin'/0'/0/i
     this.account = HDKey.fromMasterSeed(o.seed).derive(`m/86'/${coinType}'/0'/0`);
-    this.ensureKeys(LOOKAHEAD);
   }
 
   /** A wallet whose seed is derived from a label, so scenarios replay with the same keys. */
@@ -119,6 +118,17 @@ export class Wallet {
     }
   }
 
+  /**
+   * Derives the keys kept ahead of the next fresh address, at most `max` of them (a key costs about 1.5 ms), and
+   * says whether all are there. They are derived on first need otherwise; opening a workspace derives them in
+   * its steps so no scan or payment pays for them on the event loop.
+   */
+  deriveAhead(max = Infinity): boolean {
+    const want = this.nextIndex + LOOKAHEAD;
+    this.ensureKeys(Math.min(want, this.keys.length + max));
+    return this.keys.length >= want;
+  }
+
   key(index: number): WalletKey {
     this.ensureKeys(index + 1);
     return this.keys[index]!;
@@ -137,6 +147,7 @@ export class Wallet {
   }
 
   isMine(scriptPubKey: Bytes): WalletKey | undefined {
+    if (this.keys.length < this.nextIndex + LOOKAHEAD) this.deriveAhead();
     // Scans of the whole UTXO set call this for every coin: most are rejected without building a hex key.
     if (scriptPubKey.length !== 34 || !this.prefixes.has(scriptPrefix(scriptPubKey))) return undefined;
     return this.byScript.get(bytesToHex(scriptPubKey));

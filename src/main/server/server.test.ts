@@ -146,6 +146,18 @@ describe('static files', () => {
     for (const method of ['POST', 'PUT', 'DELETE']) expect((await get('/', method)).status, method).toBe(405);
   });
 
+  it('answers a file changed on disk with its new content (files are served from memory)', async () => {
+    const file = join(rendererDir, 'assets', 'changing.js');
+    writeFileSync(file, 'export const v = 1;\n');
+    const first = await get('/assets/changing.js');
+    expect(first.body).toBe('export const v = 1;\n');
+    expect(first.headers['content-length']).toBe(String(first.body.length));
+    writeFileSync(file, 'export const version = 2;\n');
+    expect((await get('/assets/changing.js')).body).toBe('export const version = 2;\n');
+    rmSync(file);
+    expect((await get('/assets/changing.js')).status).toBe(404);
+  });
+
   it('answers 404 to paths outside the renderer directory, encoded or not', async () => {
     const paths = [
       '/../secret.txt',
@@ -166,6 +178,7 @@ describe('static files', () => {
       '/secret.txt%00.html',
       '/assets',
       '/missing.html',
+      '/index.html/inside-a-file.js',
     ];
     for (const path of paths) {
       const r = await get(path);

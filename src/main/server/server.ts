@@ -1,6 +1,6 @@
 // The headless server: the built renderer over HTTP and the contract over one WebSocket, on loopback by default.
 
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -55,7 +55,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (!existsSync(join(root, 'index.html'))) throw new InputError('no-renderer', `${root}: no built renderer (run npm run build)`);
   const csp = rendererContentSecurityPolicy({ dev: false });
 
-  const server = createServer((req, res) => serveStatic(root, csp, req, res));
+  const files = new FileCache();
+  const server = createServer((req, res) => serveStatic(root, csp, files, req, res));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
   let port = 0;
 
@@ -131,7 +132,33 @@ async function answer(engine: Engine, ws: WebSocket, text: string | null): Promi
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
 }
 
-function serveStatic(root: string, csp: string, req: IncomingMessage, res: ServerResponse): void {
+/**
+ * The renderer's files, read once and answered from memory in one write. While a workspace opens, the event loop
+ * turns only between restore slices, so a streamed file (a read and a write per 64 KiB) would take one slice per
+ * chunk: the 1.4 MB entry chunk took a second to arrive. An entry is reread when the file's size or mtime changes.
+ */
+class FileCache {
+  private readonly files = new Map<string, { size: number; mtimeMs: number; body: Buffer }>();
+
+  read(file: string, size: number, mtimeMs: number): Buffer {
+    const hit = this.files.get(file);
+    if (hit && hit.size === size && hit.mtimeMs === mtimeMs) return hit.body;
+    const body = readFileSync(file);
+    this.files.set(file, { size, mtimeMs, body });
+    return body;
+  }
+}
+
+/** A file's stat, or null for any path that names no readable file (missing, a NUL byte, a file as a directory…). */
+function statOrNull(file: string): Stats | null {
+  try {
+    return statSync(file);
+  } catch {
+    return null;
+  }
+}
+
+function serveStatic(root: string, csp: string, files: FileCache, req: IncomingMessage, res: ServerResponse): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
@@ -144,16 +171,18 @@ function serveStatic(root: string, csp: string, req: IncomingMessage, res: Serve
     return;
   }
   const file = normalize(join(root, pathname === '/' ? 'index.html' : pathname));
-  if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+  const stat = file.startsWith(root + sep) ? statOrNull(file) : null;
+  if (!stat?.isFile()) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found');
     return;
   }
+  const body = files.read(file, stat.size, stat.mtimeMs);
   res.writeHead(200, {
     'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Length': body.length,
     'Content-Security-Policy': csp,
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': file.endsWith('index.html') ? 'no-cache' : 'max-age=3600',
   });
-  if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
+  res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -46,7 +46,7 @@ function headerOf(row: HeaderRow, prevHash: Bytes, view: string): BlockHeader {
 const HEADER_COLUMNS = 'lower(hex(b.hash)), lower(hex(p.hash)), b.height, b.version, hex(b.merkle_root), b.time, b.bits, b.nonce, b.has_data';
 
 /** Rows read (or headers and coins restored) between the yields of restoreSteps. */
-const SLICE = 2000;
+const SLICE = 500;
 
 /** A view to restore into a fresh chainstate. */
 export interface RestoreTarget {
@@ -114,15 +114,19 @@ function* snapshotOf(db: Db, view: StoredView, chain: Chainstate, source: BlockS
     prevHash = header.hash;
     if (++height % SLICE === 0) yield;
   }
-  const withData = new Set<string>([chain.genesis.id, ...active.map((h) => h.id)]);
+  // Block row ids, not hashes: a set of 100k hex strings took a long step of its own.
+  const withData = new Set<number>(rows.map(([id]) => id));
   const side: BlockHeader[] = [];
   const skipped: string[] = [];
   // The partial index block_status_other holds the few statuses that are not 'active'.
-  const stale = db.prepare(`SELECT b.id, ${HEADER_COLUMNS} FROM block_status s JOIN blocks b ON b.id = s.block_id LEFT JOIN blocks p ON p.id = b.prev_id
-    WHERE s.view_id = ? AND s.status <> 'active' AND s.status = 'stale' AND b.has_data = 1 ORDER BY b.height, b.id`).raw().all(view.id) as [number, ...HeaderRow][];
-  for (const [id, ...row] of stale) {
+  const stale = db.prepare(`SELECT b.id, b.prev_id, ${HEADER_COLUMNS} FROM block_status s JOIN blocks b ON b.id = s.block_id LEFT JOIN blocks p ON p.id = b.prev_id
+    WHERE s.view_id = ? AND s.status <> 'active' AND s.status = 'stale' AND b.has_data = 1 ORDER BY b.height, b.id`).raw();
+  let n = 0;
+  for (const [id, prevId, ...row] of stale.iterate(view.id) as Iterable<[number, number | null, ...HeaderRow]>) {
+    // Hashing a header costs ~10 us: the first view of a workspace with thousands of stale blocks hashes them all.
+    if (++n % (SLICE / 4) === 0) yield;
     const prev = row[1];
-    if (prev === null || !withData.has(prev)) {
+    if (prev === null || prevId === null || !withData.has(prevId)) {
       skipped.push(row[0]);
       continue;
     }
@@ -132,7 +136,7 @@ function* snapshotOf(db: Db, view: StoredView, chain: Chainstate, source: BlockS
       shared.headers.set(id, header);
     }
     side.push(header);
-    withData.add(row[0]);
+    withData.add(id);
   }
   const tipId = rows[rows.length - 1]![0];
   let coins = shared.coinsByTip.get(tipId);

@@ -1,14 +1,10 @@
-// ECharts, registered once with just the parts the views use (tree-shaken), for vue-echarts' <v-chart>, and the
-// colours that keep a chart readable in Element Plus's light and dark themes.
+// Chart colours that keep a chart readable in Element Plus's light and dark themes, and vue-echarts' <v-chart>
+// loaded on first use: ECharts is the largest chunk of the renderer, and a view that shows charts beside other
+// content (the dashboard's node cards) paints that content without waiting for it.
 
-import { use } from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
-import { BarChart, LineChart, PieChart, ScatterChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent } from 'echarts/components';
+import { defineAsyncComponent } from 'vue';
 
-use([CanvasRenderer, BarChart, LineChart, PieChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, TitleComponent, MarkLineComponent, DataZoomComponent]);
-
-export { default as VChart } from 'vue-echarts';
+export const VChart = defineAsyncComponent(() => import('./echarts').then((m) => m.VChart));
 
 /** Element Plus's text, border and background colours for a theme (ECharts draws on a canvas: no CSS variables). */
 export interface ChartPalette {

@@ -1,14 +1,33 @@
 // Renderer entry: Vue with Pinia, the router and the Element Plus components the views use (plain CSS, so the strict
-// CSP holds), then the app; once the first page is routed, the other explorer pages' code loads.
+// CSP holds), then the app; once the first page has painted the engine's status, the other explorer pages' code loads.
 
-import { createApp } from 'vue';
+import { createApp, watch } from 'vue';
 import { createPinia } from 'pinia';
 import 'element-plus/dist/index.css';
 import 'element-plus/theme-chalk/dark/css-vars.css';
 import App from './App.vue';
 import { elementPlus } from './elementPlus';
 import { preloadExplorerViews, router } from './router';
+import { useAppStore } from './stores/app';
 import './styles.css';
 
 createApp(App).use(createPinia()).use(router).use(elementPlus).mount('#app');
-void router.isReady().then(preloadExplorerViews);
+
+/**
+ * Runs `then` once the first page shows the engine's status, in an idle moment after the frame that painted it:
+ * evaluating the preloaded chunks (the provenance page brings cytoscape) must not delay the first screen.
+ */
+function afterFirstStatus(then: () => void): void {
+  const store = useAppStore();
+  const stop = watch(
+    () => store.status !== null,
+    (ready) => {
+      if (!ready) return;
+      queueMicrotask(() => stop());
+      requestAnimationFrame(() => requestIdleCallback(then, { timeout: 1000 }));
+    },
+    { immediate: true },
+  );
+}
+
+void router.isReady().then(() => afterFirstStatus(preloadExplorerViews));

@@ -1,20 +1,19 @@
 // The renderer's one way to the engine: the preload bridge inside Electron, the headless server's WebSocket in a
 // browser. Both carry the same contract (src/shared/api.ts) and give the same typed outcomes.
 
-import {
-  API_PATH_WS,
-  BRIDGE_KEY,
-  type ApiClient,
-  type ApiError,
-  type EventName,
-  type Events,
-  type ForklabBridge,
-  type MethodName,
-  type Outcome,
-  type Params,
-  type Result,
-  type ServerFrame,
-  type Wire,
+import { API_PATH_WS, BRIDGE_KEY } from '@shared/channels';
+import type {
+  ApiClient,
+  ApiError,
+  EventName,
+  Events,
+  ForklabBridge,
+  MethodName,
+  Outcome,
+  Params,
+  Result,
+  ServerFrame,
+  Wire,
 } from '@shared/api';
 
 type Listener = (payload: unknown) => void;
