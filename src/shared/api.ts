@@ -10,6 +10,7 @@ import type {
   AttackReportSummary,
   BlockInfo,
   BlockSummary,
+  BlockViewStatus,
   ChainTip,
   Descendants,
   MempoolInfo,
@@ -18,6 +19,7 @@ import type {
   Taint,
   TreeBlock,
   TxInfo,
+  TxViewStatus,
 } from './explorer.ts';
 
 export type * from './explorer.ts';
@@ -211,6 +213,10 @@ export const methods = {
     z.object({ ...view, id: z.union([z.number().int().min(0), hash]), txLimit: limit(500, 25), txAfter: z.number().int().min(0).optional() }).strict(),
   ),
   'explorer.tx': method<TxInfo | null>()(z.object({ ...view, txid: hash }).strict()),
+  /** Every view's status of a stored block, by hash (view order): explorer.block's status, code and confirmations, without the block. */
+  'explorer.blockViews': method<BlockViewStatus[]>()(z.object({ hash }).strict()),
+  /** Every view's state of a transaction (view order): confirmed, in its mempool, only in stale blocks, or unknown. */
+  'explorer.txViews': method<TxViewStatus[]>()(z.object({ txid: hash }).strict()),
   'explorer.address': method<AddressInfo | null>()(
     z.object({ ...view, address: z.string().min(1).max(100), before: z.string().max(200).optional(), limit: limit(500, 25) }).strict(),
   ),

@@ -68,6 +68,17 @@ export interface BlockInfo extends BlockSummary {
   txNext: number | null;
 }
 
+/** One view's status of a block (explorer.blockViews): what explorer.block says of it in that view, without the block. */
+export interface BlockViewStatus {
+  node: string;
+  /** 'unseen' when the view never reported the block (or no stored block has the hash). */
+  status: BlockStatus;
+  /** The rule an invalid block broke. */
+  code: string | null;
+  /** In the view's best chain: tip height - height + 1; otherwise -1. */
+  confirmations: number;
+}
+
 export interface TxInput {
   vin: number;
   coinbase: boolean;
@@ -108,6 +119,23 @@ export interface TxInfo {
   mempool: { time: number; feeRate: number } | null;
   inputs: TxInput[];
   outputs: TxOutput[];
+}
+
+/**
+ * Where a view has a transaction: in a block of its best chain, in its mempool, only in stored blocks off its best
+ * chain (a stale or invalid block, or one it never saw), or nowhere the index knows.
+ */
+export type TxViewState = 'confirmed' | 'mempool' | 'stale' | 'unknown';
+
+/** One view's state of a transaction (explorer.txViews): what explorer.tx says of it in that view, without the transaction. */
+export interface TxViewStatus {
+  node: string;
+  /** The first that holds: confirmed (TxInfo.confirmed), mempool (TxInfo.mempool set), stale (TxInfo.blocks not empty), unknown. */
+  state: TxViewState;
+  /** Confirmed: tip height - height + 1; otherwise 0. */
+  confirmations: number;
+  /** Confirmed: the block of the view's best chain holding it; stale: the first stored block holding it; otherwise null. */
+  blockHash: string | null;
 }
 
 export interface AddressUtxo {

@@ -203,6 +203,24 @@ describe('dispatch under fuzzing', () => {
     });
   }
 
+  it('explorer.blockViews and explorer.txViews answer for every node what explorer.block and explorer.tx answer node by node', async () => {
+    const nodes = (await call('explorer.views', {})) as string[];
+    for (const hash of known.hashes.slice(-3)) {
+      const perNode = await Promise.all(nodes.map(async (node) => {
+        const b = (await call('explorer.block', { node, id: hash })) as { status: string; code: string | null; confirmations: number } | null;
+        return { node, status: b?.status ?? 'unseen', code: b?.code ?? null, confirmations: b?.confirmations ?? -1 };
+      }));
+      expect(await call('explorer.blockViews', { hash })).toEqual(perNode);
+    }
+    for (const txid of known.txids.slice(-3)) {
+      const perNode = await Promise.all(nodes.map(async (node) => {
+        const t = (await call('explorer.tx', { node, txid })) as { confirmed: boolean; confirmations: number; block: { hash: string } | null } | null;
+        return t?.confirmed ? { node, state: 'confirmed', confirmations: t.confirmations, blockHash: t.block!.hash } : { node, state: 'unknown', confirmations: 0, blockHash: null };
+      }));
+      expect(await call('explorer.txViews', { txid })).toEqual(perNode);
+    }
+  });
+
   it('missing params count as {}: methods without arguments answer, others refuse with bad-params', async () => {
     for (const method of METHOD_NAMES) {
       if (CHANGES_STATE(method) && !READ_ONLY_WORKSPACE.has(method) && methods[method].params.safeParse({}).success) continue;

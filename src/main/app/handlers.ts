@@ -37,6 +37,8 @@ const handlers: Handlers = {
   'explorer.latestBlocks': (e, p) => e.queries.latestBlocks(e.node(p.node).id, { limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
   'explorer.block': (e, p) => e.queries.block(e.node(p.node).id, p.id, { txLimit: p.txLimit, ...(p.txAfter !== undefined ? { txAfter: p.txAfter } : {}) }),
   'explorer.tx': (e, p) => e.queries.tx(e.node(p.node).id, p.txid),
+  'explorer.blockViews': (e, p) => e.queries.blockViews(p.hash),
+  'explorer.txViews': (e, p) => e.queries.txViews(p.txid),
   'explorer.address': (e, p) => e.queries.address(e.node(p.node).id, p.address, { limit: p.limit, ...(p.before !== undefined ? { before: p.before } : {}) }),
   'explorer.search': (e, p) => e.queries.search(e.node(p.node).id, p.q),
   'explorer.mempool': (e, p) => e.queries.mempool(e.node(p.node).id, { limit: p.limit }),

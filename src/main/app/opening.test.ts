@@ -24,13 +24,14 @@ describe('opening a workspace', () => {
 
     const engine = new Engine({ home, autoMine: false, traffic: 0, defaultParams: 'forklab-sim' });
     try {
-      const seen: { status: AppStatus; block: Promise<Outcome<unknown>>; mine: Promise<Outcome<unknown>> }[] = [];
+      const seen: { status: AppStatus; block: Promise<Outcome<unknown>>; blockViews: Promise<Outcome<unknown>>; mine: Promise<Outcome<unknown>> }[] = [];
       const statuses: AppStatus[] = [];
       engine.events.on('workspace.changed', () => {
         // Called synchronously from the engine: what a page asking now gets.
         seen.push({
           status: engine.status(),
           block: dispatch(engine, 'explorer.block', { node: 'h1', id: 700 }),
+          blockViews: dispatch(engine, 'explorer.blockViews', { hash: stored.h0!.tip }),
           mine: dispatch(engine, 'mining.mineNow', { node: 'h0', count: 1 }),
         });
       });
@@ -46,6 +47,7 @@ describe('opening a workspace', () => {
         expect(n).toMatchObject({ restoring: true, running: false, height: stored[n.id]!.height, tip: stored[n.id]!.tip });
       }
       expect(await during.block).toMatchObject({ ok: true, value: { height: 700 } });
+      expect(await during.blockViews).toMatchObject({ ok: true, value: expect.arrayContaining([{ node: 'h0', status: 'active', code: null, confirmations: 1 }]) });
       expect(await during.mine).toMatchObject({ ok: false, error: { code: 'workspace-opening' } });
       for (const s of statuses) expect(s.opening === null || s.nodes.every((n) => n.restoring)).toBe(true);
 

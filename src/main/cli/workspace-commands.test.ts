@@ -51,6 +51,10 @@ describe('workspace commands', () => {
     expect(await cli('query address', { workspace: dir }, [address])).toMatchObject({ address });
     expect(await cli('query search', { workspace: dir }, [coinbase.slice(0, 8)])).toMatchObject({ results: expect.arrayContaining([{ kind: 'tx', txid: coinbase }]) });
     expect(await cli('query block', { workspace: dir }, ['1'])).toMatchObject({ height: 1 });
+    const blockViews = (await cli('query block-views', { workspace: dir }, [tipHash])) as { views: { node: string; status: string; confirmations: number }[] };
+    expect(blockViews.views.find((x) => x.node === 'h0')).toEqual({ node: 'h0', status: 'active', code: null, confirmations: 1 });
+    const txViews = (await cli('query tx-views', { workspace: dir }, [coinbase])) as { views: { node: string; state: string }[] };
+    expect(txViews.views.find((x) => x.node === 'h0')).toEqual({ node: 'h0', state: 'confirmed', confirmations: 1, blockHash: tipHash });
   });
 
   it('refuses bad input with one clear line and writes nothing', async () => {

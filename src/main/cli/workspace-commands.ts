@@ -1,4 +1,4 @@
-// Workspace commands: `generate`, `index verify`, `query block|tx|address|search` and `provenance`, all on a workspace directory.
+// Workspace commands: `generate`, `index verify`, `query block|tx|address|search|block-views|tx-views` and `provenance`, all on a workspace directory.
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -46,6 +46,20 @@ function progressWriter(reportStored: boolean): (p: GenerateProgress) => void {
       lastTenth = tenth;
       process.stderr.write(`generate: ${done}/${total} blocks (height ${p.height})\n`);
     }
+  };
+}
+
+/** A query over every view at once: one block hash or txid, no --node; answers `{ hash|txid, views }`. */
+function everyViewQuery(name: string, key: 'hash' | 'txid', summary: string, query: (wi: WorkspaceIndex, id: string) => unknown): Command {
+  return {
+    usage: `${key.toUpperCase()} --workspace DIR [--json]   ${summary}`,
+    options: base,
+    positionals: true,
+    run(v, positionals) {
+      const id = oneArgument(name, positionals, key === 'hash' ? 'block hash' : 'txid');
+      return openQueries(v, (wi) => ({ [key]: id.toLowerCase(), views: query(wi, id) }));
+    },
+    print: jsonLine,
   };
 }
 
@@ -162,6 +176,8 @@ export const workspaceCommands: Record<string, Command> = {
     },
     print: jsonLine,
   },
+  'query block-views': everyViewQuery('query block-views', 'hash', 'a block as every node sees it: status and confirmations', (wi, hash) => wi.queries.blockViews(hash)),
+  'query tx-views': everyViewQuery('query tx-views', 'txid', 'a transaction as every node sees it: confirmed, in its mempool, only in stale blocks, or unknown', (wi, txid) => wi.queries.txViews(txid)),
   provenance: {
     usage: 'TXID:VOUT --workspace DIR [--node ID] [--max-depth D] [--max-nodes N] [--json]   where a coin came from, back to its coinbases',
     options: { ...queryOptions, 'max-depth': { type: 'string' }, 'max-nodes': { type: 'string' } },

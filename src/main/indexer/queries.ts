@@ -14,8 +14,8 @@ type Db = Database.Database;
 type Statement = Database.Statement;
 
 /** A block's status in one view; 'unseen' when another view stored it and this one never reported it. */
-import type { BlockStatus, BlockSummary, BlockInfo, TxInput, TxOutput, TxInfo, AddressInfo, SearchResult, ChainTip, TreeBlock, ReorgRecord, MempoolTx, MempoolInfo, AttackReportSummary, AttackReportRecord } from '../../shared/explorer.ts';
-export type { BlockStatus, BlockSummary, BlockInfo, TxInput, TxOutput, TxInfo, AddressUtxo, AddressHistoryItem, AddressInfo, SearchResult, ChainTip, TreeBlock, ReorgRecord, MempoolTx, MempoolInfo, AttackReportSummary, AttackReportRecord } from '../../shared/explorer.ts';
+import type { BlockStatus, BlockSummary, BlockInfo, BlockViewStatus, TxInput, TxOutput, TxInfo, TxViewStatus, AddressInfo, SearchResult, ChainTip, TreeBlock, ReorgRecord, MempoolTx, MempoolInfo, AttackReportSummary, AttackReportRecord } from '../../shared/explorer.ts';
+export type { BlockStatus, BlockSummary, BlockInfo, BlockViewStatus, TxInput, TxOutput, TxInfo, TxViewStatus, TxViewState, AddressUtxo, AddressHistoryItem, AddressInfo, SearchResult, ChainTip, TreeBlock, ReorgRecord, MempoolTx, MempoolInfo, AttackReportSummary, AttackReportRecord } from '../../shared/explorer.ts';
 
 /** A block with one page of its txids (the paging fields live on BlockInfo, shared with the renderer). */
 export type BlockPage = BlockInfo;
@@ -112,6 +112,15 @@ function prepareStatements(db: Db) {
       WHERE vb.view_id = ? AND vb.height < ? ORDER BY vb.height DESC LIMIT ?`),
     blockByHash: p(`SELECT ${BLOCK_COLUMNS('blocks')} FROM blocks WHERE hash = ?`),
     blockById: p(`SELECT ${BLOCK_COLUMNS('blocks')} FROM blocks WHERE id = ?`),
+    blockPlace: p('SELECT id, height FROM blocks WHERE hash = ?'),
+    /** Each view's tip height and its status of one block (none when the view never reported it), in view order. */
+    viewsBlockStatus: p(`SELECT v.name, (SELECT height FROM blocks WHERE id = v.tip_block_id) AS tipHeight, s.status, s.code FROM views v
+      LEFT JOIN block_status s ON s.view_id = v.id AND s.block_id = ? ORDER BY v.id`),
+    /** Each view's tip height and whether its mempool holds a txid (one primary-key probe per view), in view order. */
+    viewsMempoolHas: p(`SELECT v.id, v.name, (SELECT height FROM blocks WHERE id = v.tip_block_id) AS tipHeight,
+      EXISTS (SELECT 1 FROM mempool m WHERE m.view_id = v.id AND m.txid = ?) AS pooled FROM views v ORDER BY v.id`),
+    /** The stored blocks holding a transaction, in the order txCopies reads its copies. */
+    txBlocks: p('SELECT t.block_id, b.hash, b.height FROM txs t JOIN blocks b ON b.id = t.block_id WHERE t.txid_id = ? ORDER BY t.id'),
     blockAtHeight: p(`SELECT ${BLOCK_COLUMNS('b')} FROM view_blocks vb JOIN blocks b ON b.id = vb.block_id WHERE vb.view_id = ? AND vb.height = ?`),
     activeAt: p('SELECT block_id FROM view_blocks WHERE view_id = ? AND height = ?').pluck(),
     status: p('SELECT status, code FROM block_status WHERE view_id = ? AND block_id = ?'),
@@ -252,6 +261,40 @@ export class ExplorerQueries {
   private statusOf(viewId: number, blockId: number): { status: BlockStatus; code: string | null } {
     const s = this.s.status.get(viewId, blockId) as { status: Exclude<BlockStatus, 'unseen'>; code: string | null } | undefined;
     return s ?? { status: 'unseen', code: null };
+  }
+
+  /**
+   * Every view's status of a block, by hash: for each, the status, code and confirmations block() gives, read
+   * without the block itself. A hash no stored block has is 'unseen' by every view.
+   */
+  blockViews(hash: string): BlockViewStatus[] {
+    const place = this.s.blockPlace.get(blob(checkHash(hash, 'hash'))) as { id: number; height: number } | undefined;
+    const rows = this.s.viewsBlockStatus.all(place?.id ?? null) as { name: string; tipHeight: number | null; status: Exclude<BlockStatus, 'unseen'> | null; code: string | null }[];
+    return rows.map((r) => ({
+      node: r.name,
+      status: r.status ?? 'unseen',
+      code: r.code,
+      confirmations: r.status === 'active' && place && r.tipHeight !== null ? r.tipHeight - place.height + 1 : -1,
+    }));
+  }
+
+  /**
+   * Every view's state of a transaction: 'confirmed' when a block of its best chain holds it, else 'mempool'
+   * when its mempool does, else 'stale' when any stored block does, else 'unknown' (the order tx() decides
+   * `confirmed`, `mempool` and `blocks` in). Reads the blocks holding it once, then one probe per view and block.
+   */
+  txViews(txid: string): TxViewStatus[] {
+    const key = blob(checkHash(txid, 'txid'));
+    const id = this.s.txidId.get(key) as number | undefined;
+    const copies = id === undefined ? [] : (this.s.txBlocks.all(id) as { block_id: number; hash: Buffer; height: number }[]);
+    const rows = this.s.viewsMempoolHas.all(key) as { id: number; name: string; tipHeight: number | null; pooled: number }[];
+    return rows.map((v): TxViewStatus => {
+      const active = copies.find((c) => this.s.activeAt.get(v.id, c.height) === c.block_id);
+      if (active) return { node: v.name, state: 'confirmed', confirmations: (v.tipHeight ?? -1) - active.height + 1, blockHash: hex(active.hash) };
+      if (v.pooled === 1) return { node: v.name, state: 'mempool', confirmations: 0, blockHash: null };
+      if (copies[0]) return { node: v.name, state: 'stale', confirmations: 0, blockHash: hex(copies[0].hash) };
+      return { node: v.name, state: 'unknown', confirmations: 0, blockHash: null };
+    });
   }
 
   /**

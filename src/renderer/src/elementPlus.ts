@@ -1,83 +1,11 @@
-// The Element Plus components the views use, registered by name (<el-button> …), instead of the whole library:
-// the entry chunk carries only these. A component missing here shows as a "Failed to resolve component" warning.
+// Registers the Element Plus components the views use (elementPlusComponents.ts) by name, instead of the whole
+// library: the entry chunk carries only these.
 
 import type { App, Component } from 'vue';
-import {
-  ElAlert,
-  ElAside,
-  ElButton,
-  ElButtonGroup,
-  ElCard,
-  ElCheckbox,
-  ElCheckboxGroup,
-  ElCollapse,
-  ElCollapseItem,
-  ElContainer,
-  ElForm,
-  ElFormItem,
-  ElHeader,
-  ElInput,
-  ElInputNumber,
-  ElMain,
-  ElMenu,
-  ElMenuItem,
-  ElOption,
-  ElProgress,
-  ElRadioButton,
-  ElRadioGroup,
-  ElResult,
-  ElSegmented,
-  ElSelect,
-  ElSkeleton,
-  ElSlider,
-  ElStatistic,
-  ElSwitch,
-  ElTable,
-  ElTableColumn,
-  ElTabPane,
-  ElTabs,
-  ElTag,
-} from 'element-plus';
-
-const components: Record<string, Component> = {
-  ElAlert,
-  ElAside,
-  ElButton,
-  ElButtonGroup,
-  ElCard,
-  ElCheckbox,
-  ElCheckboxGroup,
-  ElCollapse,
-  ElCollapseItem,
-  ElContainer,
-  ElForm,
-  ElFormItem,
-  ElHeader,
-  ElInput,
-  ElInputNumber,
-  ElMain,
-  ElMenu,
-  ElMenuItem,
-  ElOption,
-  ElProgress,
-  ElRadioButton,
-  ElRadioGroup,
-  ElResult,
-  ElSegmented,
-  ElSelect,
-  ElSkeleton,
-  ElSlider,
-  ElStatistic,
-  ElSwitch,
-  ElTable,
-  ElTableColumn,
-  ElTabPane,
-  ElTabs,
-  ElTag,
-};
+import * as components from './elementPlusComponents';
 
 export const elementPlus = {
   install(app: App): void {
-    for (const [name, component] of Object.entries(components)) app.component(name, component);
+    for (const [name, component] of Object.entries(components)) app.component(name, component as Component);
   },
 };

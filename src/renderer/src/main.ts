@@ -1,5 +1,5 @@
 // Renderer entry: Vue with Pinia, the router and the Element Plus components the views use (plain CSS, so the strict
-// CSP holds), then the app; once the first page has painted the engine's status, the other explorer pages' code loads.
+// CSP holds), then the app; then the explorer pages' code loads (on the dashboard, once it has painted the engine's status).
 
 import { createApp, watch } from 'vue';
 import { createPinia } from 'pinia';
@@ -30,4 +30,5 @@ function afterFirstStatus(then: () => void): void {
   );
 }
 
-void router.isReady().then(() => afterFirstStatus(preloadExplorerViews));
+// Another first page (a link, a reload) preloads at once: its next navigation is likely an explorer one.
+void router.isReady().then(() => (router.currentRoute.value.name === 'dashboard' ? afterFirstStatus(preloadExplorerViews) : preloadExplorerViews()));
