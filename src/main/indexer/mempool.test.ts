@@ -13,7 +13,7 @@ import type { MempoolEntry } from '../core/mempool.ts';
 import { Lab } from '../network/lab.ts';
 import type { Node } from '../node/node.ts';
 import { ExplorerIndex } from './ingest.ts';
-import type { ExplorerQueries, MempoolTx } from './queries.ts';
+import { ExplorerQueries, type MempoolTx } from './queries.ts';
 
 function byFeeRate(a: MempoolEntry, b: MempoolEntry): number {
   return b.feeRate - a.feeRate || (a.txid < b.txid ? -1 : a.txid > b.txid ? 1 : 0);
@@ -196,6 +196,18 @@ describe('explorer.tx of a transaction in the view\'s mempool', () => {
     expect(tx.outputs.every((_, vout) => address(tx, vout) !== null)).toBe(true);
     // A confirmed transaction is not in the mempool.
     expect(q.tx('n', coinbase.id)!.mempool).toBeNull();
+    db.close();
+  });
+
+  it('a reader that follows no node (the CLI) decodes its outputs\' addresses with the workspace\'s encoding', () => {
+    const { t, pool, db, index, address } = pooledChain();
+    const tx = t.spendCoinbase('m1', { fee: 2000n, outputs: 2 });
+    pool.accept(tx);
+    index.flush();
+    const reader = new ExplorerQueries(db);
+    expect(reader.tx('n', tx.id)!.outputs.map((o) => o.address)).toEqual([null, null]);
+    reader.setDefaultAddressPrefixes(t.params);
+    expect(reader.tx('n', tx.id)!.outputs.map((o) => o.address)).toEqual([address(tx, 0), address(tx, 1)]);
     db.close();
   });
 

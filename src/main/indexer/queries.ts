@@ -179,6 +179,7 @@ export class ExplorerQueries {
   private readonly blocks: StoredBlocks;
   /** Address encoding of each view's chain, by view name: the index stores no address for a script only a mempool holds. */
   private readonly addressPrefixes = new Map<string, AddressPrefixes>();
+  private defaultPrefixes: AddressPrefixes | null = null;
   /** address() in one read transaction: the view's tip, the blocks the best-chain test knows and the rows are one snapshot. */
   private readonly readAddress: (viewName: string, address: string, o: { limit?: number; before?: string }) => AddressInfo | null;
 
@@ -196,6 +197,15 @@ export class ExplorerQueries {
   setAddressPrefixes(viewName: string, prefixes: AddressPrefixes): void {
     const { bech32Hrp, pubKeyHashPrefix, scriptHashPrefix } = prefixes;
     this.addressPrefixes.set(viewName, { bech32Hrp, pubKeyHashPrefix, scriptHashPrefix });
+  }
+
+  /**
+   * The encoding for views no node has told (a workspace read without its network, or one still opening): every
+   * view of a workspace is on the same network, whose parameters forklab.json names.
+   */
+  setDefaultAddressPrefixes(prefixes: AddressPrefixes): void {
+    const { bech32Hrp, pubKeyHashPrefix, scriptHashPrefix } = prefixes;
+    this.defaultPrefixes = { bech32Hrp, pubKeyHashPrefix, scriptHashPrefix };
   }
 
   /** Names of every view the index has. */
@@ -321,7 +331,7 @@ export class ExplorerQueries {
     }));
     const blocks = copies.map((c) => ({ hash: hex(c.hash), height: c.height, position: c.position, status: this.statusOf(v.id, c.block_id).status }));
     const chosen = copies.find((c) => c.active === 1) ?? copies[0];
-    const prefixes = this.addressPrefixes.get(viewName) ?? null;
+    const prefixes = this.addressPrefixes.get(viewName) ?? this.defaultPrefixes;
     if (!chosen) return pooled ? this.mempoolTx(v.id, prefixes, txid.toLowerCase(), id, pooled) : null; // else known only as the coin an input spends
     const confirmed = chosen.active === 1;
     const firstIn = Number(chosen.first_input_id);

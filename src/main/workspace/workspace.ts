@@ -109,6 +109,7 @@ export class WorkspaceIndex {
     this.file = file;
     this.db = db;
     this.index = new ExplorerIndex(db, { schedule: () => {} });
+    this.index.queries.setDefaultAddressPrefixes(workspaceParams(file));
   }
 
   static open(dir: string): WorkspaceIndex {
@@ -215,6 +216,7 @@ export class Workspace {
       // The clock starts no earlier than the newest stored block, or stored blocks would be time-too-new.
       if (lab.scheduler instanceof VirtualScheduler) lab.scheduler.runUntil(Math.max(file.clockMs, latestBlockTime(db) * 1000 + 1000));
       index = new ExplorerIndex(db, { schedule: () => {}, now: () => lab.now() });
+      index.queries.setDefaultAddressPrefixes(lab.testnet.params);
     } catch (e) {
       db.close();
       throw e;
