@@ -162,8 +162,8 @@ export class Engine {
         target = made.dir;
         await made.close();
       }
-      const ws = await this.restore(beginInMode(target!, this.o.threads));
-      this.attach(ws);
+      const { ws, provenance } = await this.restore(beginInMode(target!, this.o.threads));
+      this.attach(ws, provenance);
       this.remember(this.info()!);
       this.events.emit('workspace.changed', this.info());
       return this.info()!;
@@ -175,9 +175,10 @@ export class Engine {
   /**
    * Runs a workspace's opening steps a slice at a time, handing the event loop back between slices so requests
    * keep being answered: meanwhile the status shows each node as the index stored it, and explorer queries
-   * answer from the index.
+   * answer from the index. Returns the workspace and the provenance reader that answered meanwhile (same
+   * connection: its statements stay prepared and its pages cached).
    */
-  private async restore(ow: OpeningWorkspace): Promise<Workspace> {
+  private async restore(ow: OpeningWorkspace): Promise<{ ws: Workspace; provenance: Provenance }> {
     const opening = { ow, provenance: new Provenance(ow.db), progress: null as RestoreProgress | null, tips: storedTips(ow.db) };
     this.opening = opening;
     this.events.emit('workspace.changed', this.info());
@@ -186,7 +187,7 @@ export class Engine {
       let sliceStart = Date.now();
       for (;;) {
         const step = ow.steps.next();
-        if (step.done) return step.value;
+        if (step.done) return { ws: step.value, provenance: opening.provenance };
         opening.progress = step.value;
         if (Date.now() - sliceStart < RESTORE_SLICE_MS) continue;
         if (Date.now() - lastStatus >= STATUS_MS / 4) {
@@ -205,9 +206,9 @@ export class Engine {
     }
   }
 
-  private attach(ws: Workspace): void {
+  private attach(ws: Workspace, provenance: Provenance): void {
     this.ws = ws;
-    this.provenance = new Provenance(ws.db);
+    this.provenance = provenance;
     for (const node of ws.lab.testnet.allNodes()) this.watchNode(node);
     const lab = ws.lab;
     if (lab.scheduler instanceof VirtualScheduler) {
