@@ -1,76 +1,15 @@
-// Coin provenance: hand-built graphs with known answers (split, merge, several coinbases, fees, rounding), a reorg, bad input, and the sum rules as properties.
+// Coin provenance: hand-built graphs with known answers (split, merge, several coinbases, fees, rounding), a reorg, bad input, and as properties the sum rules and the ancestry's definition.
 
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChainBuilder } from '../../../test/support/chain-builder.ts';
-import { ScriptedChain } from '../../../test/support/scripted-chain.ts';
 import { addressFromScript } from '../core/address.ts';
 import { InputError } from '../core/errors.ts';
-import { FORKLAB_SIM } from '../core/params.ts';
-import { NULL_TXID, SEQUENCE_FINAL, Transaction } from '../core/tx.ts';
+import type { Transaction } from '../core/tx.ts';
 import { ExplorerIndex } from './ingest.ts';
 import { Provenance, type TaintPolicy } from './provenance.ts';
-
-const params = FORKLAB_SIM;
-
-/** A p2wpkh script for account `n`, and its address. */
-function script(n: number): Uint8Array {
-  return Uint8Array.of(0x00, 0x14, ...new Array<number>(19).fill(7), n);
-}
-function address(n: number): string {
-  return addressFromScript(script(n), params)!;
-}
-
-/**
- * A best chain of hand-made blocks reported through chain events. Transactions are not signed and values are
- * free: the index does not validate, so a test states exactly the graph and the amounts it wants.
- */
-class Ledger extends ScriptedChain {
-  private nonce = 0;
-
-  constructor() {
-    super(params);
-  }
-
-  /** A coinbase paying `values` to accounts `to` (account 0 by default). */
-  coinbase(values: bigint[], to: number[] = []): Transaction {
-    const n = ++this.nonce;
-    return new Transaction({
-      version: 2,
-      inputs: [{ prevout: { txid: NULL_TXID, vout: 0xffffffff }, scriptSig: Uint8Array.of(4, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >> 24), sequence: SEQUENCE_FINAL, witness: [] }],
-      outputs: values.map((value, i) => ({ value, scriptPubKey: script(to[i] ?? 0) })),
-      locktime: 0,
-    });
-  }
-
-  /** A transaction spending `inputs` ([tx, vout]) into `values` paid to accounts `to` (account 1 by default). */
-  spend(inputs: [Transaction, number][], values: bigint[], to: number[] = []): Transaction {
-    return new Transaction({
-      version: 2,
-      inputs: inputs.map(([tx, vout]) => ({ prevout: { txid: tx.txid, vout }, scriptSig: new Uint8Array(0), sequence: SEQUENCE_FINAL, witness: [] })),
-      outputs: values.map((value, i) => ({ value, scriptPubKey: script(to[i] ?? 1) })),
-      locktime: ++this.nonce,
-    });
-  }
-
-  /** Connects a block holding `txs`, whose first is a coinbase (one is made when `txs` starts with none). */
-  mine(txs: Transaction[]): void {
-    this.append(txs[0]?.isCoinbase() ? txs : [this.coinbase([50n]), ...txs]);
-  }
-}
-
-function setup() {
-  const ledger = new Ledger();
-  const db = new Database(':memory:');
-  const index = new ExplorerIndex(db, { schedule: () => {}, now: () => 0 });
-  index.attach('v', ledger);
-  const p = new Provenance(db);
-  const sync = (): void => index.flush();
-  return { ledger, db, index, p, sync };
-}
-
-const coin = (tx: Transaction, vout: number): string => `${tx.id}:${vout}`;
+import { address, coin, referenceAncestry, setup, withoutBlocks } from './provenance.test-support.ts';
 
 describe('ancestry', () => {
   it('splits: one coinbase, one transaction with a fee', () => {
@@ -381,10 +320,11 @@ const graphSpec = fc.record({
     { minLength: 1, maxLength: 25 },
   ),
   source: fc.nat(),
+  bounds: fc.record({ maxDepth: fc.integer({ min: 0, max: 4 }), maxNodes: fc.integer({ min: 1, max: 12 }) }),
 });
 
 describe('sum rules (properties, seed 42)', () => {
-  it('haircut sums to the value, poison is all or nothing, FIFO stays within the value, edges sum to each input total, descendants mirror ancestry', () => {
+  it('ancestry as defined, haircut sums to the value, poison is all or nothing, FIFO stays within the value, edges sum to each input total, descendants mirror ancestry', () => {
     fc.assert(
       fc.property(graphSpec, (spec) => {
         const { ledger, p, sync } = setup();
@@ -418,6 +358,7 @@ describe('sum rules (properties, seed 42)', () => {
         }
         if (pending.length > 0) ledger.mine(pending);
         sync();
+        const byId = new Map(all.map((tx) => [tx.id, tx]));
         const sourceTx = all[spec.source % all.length]!;
         const sources = [{ txid: sourceTx.id }, { address: address(spec.source % 4) }];
         for (const tx of all) {
@@ -427,6 +368,8 @@ describe('sum rules (properties, seed 42)', () => {
             const a = p.ancestry('v', key)!;
             expect(a.value).toBe(value);
             expect(a.truncated).toBe(false);
+            expect(withoutBlocks(a)).toEqual(referenceAncestry(byId, key));
+            expect(withoutBlocks(p.ancestry('v', key, spec.bounds)!)).toEqual(referenceAncestry(byId, key, spec.bounds));
             for (const n of a.nodes) {
               if (n.isCoinbase) continue;
               const into = a.edges.filter((e) => e.to === n.id).reduce((s, e) => s + e.value, 0n);

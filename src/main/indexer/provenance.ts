@@ -2,12 +2,14 @@
 
 import type Database from 'better-sqlite3';
 import { InputError } from '../core/errors.ts';
+import { attribute, type AncestryGraph, type TaintMatch } from './provenance-taint.ts';
+import { prepareWalkStatements, walkAncestry, WALK_BATCH, type AncestryTx, type WalkStatements } from './provenance-walk.ts';
 import { StoredBlocks } from './stored-blocks.ts';
 
 type Db = Database.Database;
 type Statement = Database.Statement;
 
-import type { ProvenanceBounds, BlockRef, AncestryNode, AncestryEdge, DescendantEdge, AncestryCoinbase, Ancestry, DescendantNode, DescendantCoin, Descendants, TaintPolicy, TaintSource, TaintOrigin, Taint } from '../../shared/explorer.ts';
+import type { ProvenanceBounds, BlockRef, AncestryNode, DescendantEdge, AncestryCoinbase, Ancestry, DescendantNode, DescendantCoin, Descendants, TaintPolicy, TaintSource, Taint } from '../../shared/explorer.ts';
 export type { ProvenanceBounds, BlockRef, AncestryNode, AncestryEdge, DescendantEdge, AncestryCoinbase, Ancestry, DescendantNode, DescendantCoin, Descendants, TaintPolicy, TaintSource, TaintOrigin, Taint } from '../../shared/explorer.ts';
 
 const COIN_RE = /^([0-9a-fA-F]{64}):(\d{1,10})$/;
@@ -38,40 +40,8 @@ function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
-/** A transaction confirmed in the view's best chain, with its place in it. */
-interface TxRef {
-  txid: string;
-  row: number;
-  isCoinbase: boolean;
-  position: number;
-  firstInput: number;
-  inputCount: number;
-  firstOutput: number;
-  outputCount: number;
-  block: BlockRef;
-}
-
-interface Node extends TxRef {
-  txidId: number;
-  depth: number;
-  /**
-   * Satoshis the graph draws from this transaction's outputs: its edges out (or the coin itself). A number:
-   * each output is drawn at most once, so this is at most the transaction's output total, below 2^53.
-   */
-  drawn: number;
-  /** Its inputs as edges, in vin order, once expanded. */
-  inputs: AncestryEdge[] | null;
-}
-
-/** The ancestry as walked, before it is shaped for output; taint works on this. */
-interface Graph {
-  coin: string;
-  coinTx: Node;
-  value: bigint;
-  address: string | null;
-  order: Node[];
-  truncated: boolean;
-}
+/** A transaction confirmed in the view's best chain, with its place in it (`row`: its txs row id). */
+type TxRef = Pick<AncestryTx, 'txid' | 'isCoinbase' | 'position' | 'firstInput' | 'inputCount' | 'firstOutput' | 'outputCount' | 'block'> & { row: number };
 
 interface TxRowRaw {
   row: bigint;
@@ -84,13 +54,10 @@ interface TxRowRaw {
   block_id: bigint;
 }
 
-/** A transaction's columns as `copiesOf` and `spenders` return them: id, is_coinbase, position, first_input_id, input_count, first_output_id, output_count, block_id. */
+/** A transaction's columns as `spenders` returns them: id, is_coinbase, position, first_input_id, input_count, first_output_id, output_count, block_id. */
 type TxColumns = [number, number, number, number, number, number, number, number];
 /** `spenders` row: vout, value, address, spender txid, the spender's TxColumns (nulls when unspent), spender txid id. */
 type SpenderRow = [number, number, string | null, Buffer | null, ...(TxColumns | [null, null, null, null, null, null, null, null]), number | null];
-
-/** Inputs fetched per statement while walking the ancestry. */
-const BATCH_INPUTS = 4096;
 
 /** SQL for "block b is on view @view's best chain". */
 const ACTIVE = (b: string) => `EXISTS (SELECT 1 FROM view_blocks vb WHERE vb.view_id = @view AND vb.height = ${b}.height AND vb.block_id = ${b}.id)`;
@@ -109,14 +76,7 @@ function prepareStatements(db: Db) {
       WHERE o.id BETWEEN @lo AND @hi ORDER BY o.id`).safeIntegers(true),
     blockRef: p('SELECT hash, height FROM blocks WHERE id = ?'),
     tipHeight: p('SELECT (SELECT height FROM blocks WHERE id = tip_block_id) FROM views WHERE id = ?').pluck(),
-    // The ancestry walk reads in batches by ids (JSON arrays), integers only: a BLOB per row costs more than the
-    // lookups. CROSS JOIN keeps the id list as the outer loop (SQLite does not reorder a CROSS JOIN).
-    /** Inputs by id: the txid id, vout and value of the coin each spends. */
-    inputsOf: p('SELECT r.key, i.prev_txid_id, i.prev_vout, i.prev_value FROM json_each(@ids) r CROSS JOIN inputs i ON i.id = r.value').raw(true),
-    /** Every stored copy (one per block) of the transactions with these txid ids, with the txid as hex (a string per row is cheaper than a Buffer). */
-    copiesOf: p(`SELECT r.value, t.id, t.is_coinbase, t.position, t.first_input_id, t.input_count, t.first_output_id, t.output_count, t.block_id,
-      lower(hex(x.txid)) FROM json_each(@ids) r CROSS JOIN txids x ON x.id = r.value CROSS JOIN txs t ON t.txid_id = r.value`).raw(true),
-    /** Addresses of outputs by id (a JSON array). */
+    /** Addresses of outputs by id (a JSON array); CROSS JOIN keeps the id list as the outer loop. */
     addressesOf: p('SELECT o.id, a.address FROM json_each(@ids) r CROSS JOIN outputs o ON o.id = r.value LEFT JOIN addresses a ON a.id = o.address_id').raw(true),
     /** A transaction's outputs, each with every stored input spending it (one row per spender; the caller keeps the view's). */
     spenders: p(`SELECT o.vout, o.value, a.address, sx.txid, st.id, st.is_coinbase, st.position, st.first_input_id, st.input_count,
@@ -138,34 +98,34 @@ function prepareStatements(db: Db) {
 export class Provenance {
   private readonly db: Db;
   private readonly s: ReturnType<typeof prepareStatements>;
+  private readonly w: WalkStatements;
   private readonly blocks = new Map<number, BlockRef>();
   private readonly stored: StoredBlocks;
 
   constructor(db: Db) {
     this.db = db;
     this.s = prepareStatements(db);
+    this.w = prepareWalkStatements(db);
     this.stored = new StoredBlocks(db);
   }
 
   /** The transaction graph backwards from the coin to the coinbases it came from, breadth-first, bounded. */
   ancestry(viewName: string, coin: string, bounds: ProvenanceBounds = {}): Ancestry | null {
-    const g = this.walkAncestry(viewName, coin, bounds);
+    const g = this.ancestryGraph(viewName, coin, bounds);
     if (!g) return null;
     const nodes: AncestryNode[] = [];
-    const edges: AncestryEdge[] = [];
     const coinbases: AncestryCoinbase[] = [];
     const coinbaseNodes = g.order.filter((n) => n.isCoinbase);
     const miners = new Map<number, string | null>();
-    for (let i = 0; i < coinbaseNodes.length; i += BATCH_INPUTS) {
-      const ids = coinbaseNodes.slice(i, i + BATCH_INPUTS).map((n) => n.firstOutput);
+    for (let i = 0; i < coinbaseNodes.length; i += WALK_BATCH) {
+      const ids = coinbaseNodes.slice(i, i + WALK_BATCH).map((n) => n.firstOutput);
       for (const [id, address] of this.s.addressesOf.all({ ids: JSON.stringify(ids) }) as [number, string | null][]) miners.set(id, address);
     }
     for (const n of g.order) {
-      nodes.push({ id: n.txid, depth: n.depth, isCoinbase: n.isCoinbase, block: n.block, expanded: n.inputs !== null });
-      if (n.inputs) for (const e of n.inputs) edges.push(e);
+      nodes.push({ id: n.txid, depth: n.depth, isCoinbase: n.isCoinbase, block: n.block, expanded: n.firstEdge >= 0 });
       if (n.isCoinbase) coinbases.push({ txid: n.txid, height: n.block.height, value: BigInt(n.drawn), block: n.block, miner: miners.get(n.firstOutput) ?? null });
     }
-    return { coin: g.coin, value: g.value, nodes, edges, coinbases, truncated: g.truncated };
+    return { coin: g.coin, value: g.value, nodes, edges: g.edges, coinbases, truncated: g.truncated };
   }
 
   /** Where the coin went: its spender in the view's best chain, that transaction's outputs' spenders, and so on. */
@@ -193,7 +153,7 @@ export class Provenance {
     const queue: { txidId: number; txid: string; lo: number; hi: number; depth: number; node: DescendantNode | null }[] = [
       { txidId: root.txidId, txid, lo: root.ref.firstOutput + vout, hi: root.ref.firstOutput + vout, depth: 1, node: null },
     ];
-    const active = this.activeBlocks(viewId);
+    const active = this.bestChainBlocks(viewId);
     for (let head = 0; head < queue.length; head++) {
       const item = queue[head]!;
       const outs = this.spendersOf(item.txidId, item.lo, item.hi, active);
@@ -252,68 +212,9 @@ export class Provenance {
     const match = checkSource(source);
     if (!POLICIES.includes(policy)) throw new InputError('bad-policy', `policy: expected one of ${POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
     return this.db.transaction(() => {
-      const g = this.walkAncestry(viewName, coin, bounds);
-      return g ? this.attribute(g, match, policy) : null;
+      const g = this.ancestryGraph(viewName, coin, bounds);
+      return g ? attribute(g, match, policy, (lo, hi) => this.s.outputs.all({ lo, hi }) as { value: bigint; address: string | null }[]) : null;
     })();
-  }
-
-  /** Taint of the walked ancestry `g` (see taint). */
-  private attribute(g: Graph, match: { txid?: string; address?: string }, policy: TaintPolicy): Taint {
-
-    // Origins get label numbers in node order; label = 2 * origin + (tainted ? 1 : 0).
-    const origins: Node[] = [];
-    const originIndex = new Map<string, number>();
-    for (const n of g.order) {
-      if (n.inputs === null || n.isCoinbase) {
-        originIndex.set(n.txid, origins.length);
-        origins.push(n);
-      }
-    }
-    // Parents before children: by height, then position in the block (both on the view's best chain).
-    const topo = [...g.order].sort((a, b) => a.block.height - b.block.height || a.position - b.position);
-    const needed = new Set<string>([g.coin]);
-    for (const n of g.order) for (const e of n.inputs ?? []) needed.add(e.from);
-
-    let poisoned = false;
-    const mixes = new Map<string, Mix>();
-    const flow = policy === 'fifo' ? flowFifo : flowHaircut;
-    for (const n of topo) {
-      const outs = this.s.outputs.all({ lo: n.firstOutput, hi: n.firstOutput + n.outputCount - 1 }) as { vout: bigint; value: bigint; address: string | null }[];
-      const origin = originIndex.get(n.txid);
-      const input: Mix = origin !== undefined ? [] : n.inputs!.flatMap((e) => mixes.get(e.from)!);
-      const sourceTx = match.txid === n.txid;
-      const perOutput = origin !== undefined ? null : flow(input, outs.map((o) => o.value), needed, n.txid);
-      outs.forEach((o, vout) => {
-        const key = `${n.txid}:${vout}`;
-        if (!needed.has(key)) return;
-        const isSource = sourceTx || (match.address !== undefined && o.address === match.address);
-        if (isSource) poisoned = true;
-        let mix: Mix = origin !== undefined ? [{ label: 2 * origin, amount: o.value }] : perOutput!.get(vout)!;
-        if (isSource) mix = mix.map((s) => ({ label: s.label | 1, amount: s.amount }));
-        mixes.set(key, mix);
-      });
-    }
-
-    const coinMix = mixes.get(g.coin)!;
-    const byIndex = new Map<number, TaintOrigin>();
-    let tainted = 0n;
-    for (const { label, amount } of coinMix) {
-      const o = origins[label >> 1]!;
-      const entry = byIndex.get(label >> 1) ?? { txid: o.txid, coinbase: o.isCoinbase, value: 0n, tainted: 0n };
-      entry.value += amount;
-      if (label & 1) {
-        entry.tainted += amount;
-        tainted += amount;
-      }
-      byIndex.set(label >> 1, entry);
-    }
-    if (policy === 'poison') {
-      tainted = poisoned ? g.value : 0n;
-      for (const e of byIndex.values()) e.tainted = poisoned ? e.value : 0n;
-    }
-    const byOrigin = [...byIndex.values()].filter((e) => e.value > 0n).sort((a, b) => (a.value === b.value ? (a.txid < b.txid ? -1 : 1) : a.value > b.value ? -1 : 1));
-    const fraction = g.value === 0n ? 0 : Number((tainted * 1_000_000_000n) / g.value) / 1e9;
-    return { coin: g.coin, value: g.value, policy, tainted, fraction, byOrigin, truncated: g.truncated };
   }
 
   // ---- walking ----
@@ -373,25 +274,26 @@ export class Provenance {
   }
 
   /**
-   * A test "this block is on the view's best chain" for one walk (views move between walks), cached per block.
-   * Make it inside the walk's read transaction.
+   * For one walk (views move between walks): a block's reference when the block is on the view's best chain,
+   * else null; cached per block. Make it inside the walk's read transaction.
    */
-  private activeBlocks(viewId: number): (blockId: number) => boolean {
+  private bestChainBlocks(viewId: number): (blockId: number) => BlockRef | null {
     const tipHeight = (this.s.tipHeight.get(viewId) as number | null) ?? -1;
     const test = this.stored.activeTest(viewId, tipHeight);
-    const cache = new Map<number, boolean>();
+    const cache = new Map<number, BlockRef | null>();
     return (blockId) => {
-      let active = cache.get(blockId);
-      if (active === undefined) {
-        active = test(this.blockRef(blockId).height, blockId);
-        cache.set(blockId, active);
+      let block = cache.get(blockId);
+      if (block === undefined) {
+        block = this.blockRef(blockId);
+        if (!test(block.height, blockId)) block = null;
+        cache.set(blockId, block);
       }
-      return active;
+      return block;
     };
   }
 
   /** A transaction's outputs in [lo, hi] with their spender on the view's best chain (null when unspent there). */
-  private spendersOf(txidId: number, lo: number, hi: number, active: (blockId: number) => boolean) {
+  private spendersOf(txidId: number, lo: number, hi: number, active: (blockId: number) => BlockRef | null) {
     const rows = this.s.spenders.all({ txid: txidId, lo, hi }) as SpenderRow[];
     const outs: { vout: number; value: bigint; address: string | null; spender: { txid: string; txidId: number; ref: TxRef } | null }[] = [];
     for (const r of rows) {
@@ -400,7 +302,7 @@ export class Provenance {
         last = { vout: r[0], value: BigInt(r[1]), address: r[2], spender: null };
         outs.push(last);
       }
-      if (r[3] !== null && last.spender === null && active(r[11] as number)) {
+      if (r[3] !== null && last.spender === null && active(r[11] as number) !== null) {
         const txid = hex(r[3]);
         last.spender = { txid, txidId: r[12] as number, ref: this.txRefAt(txid, r, 4) };
       }
@@ -409,119 +311,39 @@ export class Provenance {
   }
 
   /**
-   * Breadth-first from the coin's transaction through every input, in input order, fetching the inputs of
-   * up to BATCH_INPUTS at a time. A node at maxDepth is not expanded; a node whose new parents would push the
-   * graph past maxNodes is not expanded either, and the walk adds no further nodes (so every node's inputs
-   * are all edges or none are). Runs in one read transaction: one snapshot of the index.
+   * The coin's ancestry (see walkAncestry), read in one transaction: one snapshot of the index. Null when the
+   * view does not have the coin confirmed.
    */
-  private walkAncestry(viewName: string, coin: string, bounds: ProvenanceBounds): Graph | null {
+  private ancestryGraph(viewName: string, coin: string, bounds: ProvenanceBounds): AncestryGraph | null {
     const viewId = this.viewId(viewName);
     const { txid, vout } = parseCoin(coin);
     const maxDepth = checkBound(bounds.maxDepth, DEFAULT_MAX_DEPTH, 0, LIMIT_MAX_DEPTH, 'maxDepth');
     const maxNodes = checkBound(bounds.maxNodes, DEFAULT_MAX_NODES, 1, LIMIT_MAX_NODES, 'maxNodes');
-    return this.db.transaction((): Graph | null => {
+    return this.db.transaction((): AncestryGraph | null => {
       const root = this.confirmedTx(viewId, txid);
       if (!root || vout >= root.ref.outputCount) return null;
-      const out = this.s.outputs.get({ lo: root.ref.firstOutput + vout, hi: root.ref.firstOutput + vout }) as { value: bigint; address: string | null };
-      const coinTx: Node = { ...root.ref, txidId: root.txidId, depth: 0, drawn: Number(out.value), inputs: null };
-      const nodes = new Map<number, Node>([[root.txidId, coinTx]]);
-      const order: Node[] = [coinTx];
-      const active = this.activeBlocks(viewId);
-      let truncated = false;
-      let full = false;
-      const expandable = (n: Node): boolean => !n.isCoinbase && n.depth < maxDepth && !full;
-      const fresh = new Map<number, Node>(); // parents new to the graph, of the node being expanded
-      for (let head = 0; head < order.length; ) {
-        // The next run of known nodes, and the ids of the inputs of those to expand.
-        const batch: Node[] = [];
-        const fetched: boolean[] = [];
-        const ids: number[] = [];
-        for (; head < order.length && (ids.length === 0 || ids.length + order[head]!.inputCount <= BATCH_INPUTS); head++) {
-          const n = order[head]!;
-          batch.push(n);
-          fetched.push(expandable(n));
-          if (expandable(n)) for (let i = 0; i < n.inputCount; i++) ids.push(n.firstInput + i);
-        }
-        // 1. The inputs: which output each spends, and its value.
-        const inputs = ids.length > 0 ? (this.s.inputsOf.all({ ids: JSON.stringify(ids) }) as [number, number | null, number, number | null][]) : [];
-        if (inputs.length !== ids.length) throw new Error(`provenance: expected ${ids.length} input rows, got ${inputs.length}`);
-        if (!inputs.every((r, i) => r[0] === i)) inputs.sort((x, y) => x[0] - y[0]);
-        // 2. Every stored copy of each parent not yet in the graph; keep the copy on the view's best chain.
-        const copies = new Map<number, Node | null>();
-        for (const r of inputs) if (r[1] !== null && !nodes.has(r[1])) copies.set(r[1], null);
-        if (copies.size > 0) {
-          for (const r of this.s.copiesOf.all({ ids: JSON.stringify([...copies.keys()]) }) as [number, ...TxColumns, string][]) {
-            if (copies.get(r[0]) !== null || !active(r[8])) continue;
-            const node: Node = {
-              txid: r[9],
-              row: r[1],
-              isCoinbase: r[2] === 1,
-              position: r[3],
-              firstInput: r[4],
-              inputCount: r[5],
-              firstOutput: r[6],
-              outputCount: r[7],
-              block: this.blockRef(r[8]),
-              txidId: r[0],
-              depth: 0, // set when it joins the graph
-              drawn: 0,
-              inputs: null,
-            };
-            copies.set(r[0], node);
-          }
-        }
-        const refOf = (txidId: number | null): Node | null => (txidId === null ? null : (nodes.get(txidId) ?? copies.get(txidId) ?? null));
-
-        let key = 0;
-        for (const [b, n] of batch.entries()) {
-          if (n.isCoinbase) {
-            n.inputs = [];
-            continue;
-          }
-          if (!expandable(n)) {
-            truncated = true;
-            if (fetched[b]) key += n.inputCount; // fetched before the graph filled up: skip its inputs
-            continue;
-          }
-          fresh.clear();
-          const edges: AncestryEdge[] = [];
-          const firstKey = key;
-          for (let vin = 0; vin < n.inputCount; vin++, key++) {
-            const [, parentId, prevVout, prevValue] = inputs[key]!;
-            const ref = refOf(parentId);
-            if (parentId === null || !ref || prevValue === null || prevVout >= ref.outputCount) {
-              throw new Error(`provenance: ${n.txid} input ${vin} spends an output the index does not hold confirmed in the view's best chain`);
-            }
-            let parent = nodes.get(parentId) ?? fresh.get(parentId);
-            if (!parent) {
-              parent = ref;
-              parent.depth = n.depth + 1;
-              fresh.set(parentId, parent);
-            }
-            edges.push({ from: `${parent.txid}:${prevVout}`, to: n.txid, value: BigInt(prevValue) });
-          }
-          if (nodes.size + fresh.size > maxNodes) {
-            truncated = true;
-            full = true;
-            continue;
-          }
-          n.inputs = edges;
-          for (const f of fresh.values()) {
-            nodes.set(f.txidId, f);
-            order.push(f);
-          }
-          for (let k = firstKey; k < key; k++) nodes.get(inputs[k]![1]!)!.drawn += inputs[k]![3]!;
-        }
-      }
-      return { coin: `${txid}:${vout}`, coinTx, value: out.value, address: out.address, order, truncated };
+      const { ref } = root;
+      const value = (this.s.outputs.get({ lo: ref.firstOutput + vout, hi: ref.firstOutput + vout }) as { value: bigint }).value;
+      const coinTx: AncestryTx = {
+        txid,
+        txidId: root.txidId,
+        isCoinbase: ref.isCoinbase,
+        position: ref.position,
+        firstInput: ref.firstInput,
+        inputCount: ref.inputCount,
+        firstOutput: ref.firstOutput,
+        outputCount: ref.outputCount,
+        block: ref.block,
+        depth: 0,
+        drawn: Number(value),
+        firstEdge: -1,
+      };
+      return { coin: `${txid}:${vout}`, value, ...walkAncestry(this.w, coinTx, this.bestChainBlocks(viewId), maxDepth, maxNodes) };
     })();
   }
 }
 
-/** A composition of satoshis: amounts by label (origin and taint flag); ordered for fifo. */
-type Mix = { label: number; amount: bigint }[];
-
-function checkSource(source: unknown): { txid?: string; address?: string } {
+function checkSource(source: unknown): TaintMatch {
   if (typeof source === 'object' && source !== null) {
     if ('txid' in source) {
       const txid = (source as { txid: unknown }).txid;
@@ -535,79 +357,4 @@ function checkSource(source: unknown): { txid?: string; address?: string } {
     }
   }
   throw new InputError('bad-source', `source: expected { txid } or { address }, got ${JSON.stringify(source)}`);
-}
-
-function inputTotal(input: Mix): bigint {
-  let t = 0n;
-  for (const s of input) t += s.amount;
-  return t;
-}
-
-function checkFunds(total: bigint, values: readonly bigint[], txid: string): void {
-  let out = 0n;
-  for (const v of values) out += v;
-  if (out > total) throw new Error(`provenance: ${txid} creates ${out} satoshis from inputs of ${total}`);
-}
-
-/** FIFO: output j takes the slice [sum of earlier outputs, + its value) of the input stream. */
-function flowFifo(input: Mix, values: readonly bigint[], needed: ReadonlySet<string>, txid: string): Map<number, Mix> {
-  checkFunds(inputTotal(input), values, txid);
-  const result = new Map<number, Mix>();
-  let seg = 0;
-  let used = 0n; // satoshis of input[seg] already taken
-  values.forEach((value, vout) => {
-    const mix: Mix = [];
-    let want = value;
-    while (want > 0n) {
-      const s = input[seg]!;
-      const take = s.amount - used < want ? s.amount - used : want;
-      const last = mix[mix.length - 1];
-      if (last && last.label === s.label) last.amount += take;
-      else mix.push({ label: s.label, amount: take });
-      want -= take;
-      used += take;
-      if (used === s.amount) {
-        seg++;
-        used = 0n;
-      }
-    }
-    if (needed.has(`${txid}:${vout}`)) result.set(vout, mix);
-  });
-  return result;
-}
-
-/** Haircut: each needed output gets its proportional share of every label, by the largest-remainder rule. */
-function flowHaircut(input: Mix, values: readonly bigint[], needed: ReadonlySet<string>, txid: string): Map<number, Mix> {
-  const total = inputTotal(input);
-  checkFunds(total, values, txid);
-  const labels = mergeLabels(input);
-  const result = new Map<number, Mix>();
-  values.forEach((value, vout) => {
-    if (needed.has(`${txid}:${vout}`)) result.set(vout, shareOf(labels, total, value));
-  });
-  return result;
-}
-
-/** Sums a mix by label, in label order. */
-function mergeLabels(mix: Mix): Mix {
-  const by = new Map<number, bigint>();
-  for (const s of mix) by.set(s.label, (by.get(s.label) ?? 0n) + s.amount);
-  return [...by.entries()].sort((a, b) => a[0] - b[0]).map(([label, amount]) => ({ label, amount }));
-}
-
-/** Shares of `value` out of `total` for each label, floored, the rest to the largest remainders (ties: lower label). */
-function shareOf(labels: Mix, total: bigint, value: bigint): Mix {
-  if (value === 0n || total === 0n) return [];
-  const shares = labels.map((s) => {
-    const ideal = s.amount * value;
-    return { label: s.label, amount: ideal / total, remainder: ideal % total };
-  });
-  let left = value - shares.reduce((sum, s) => sum + s.amount, 0n);
-  const byRemainder = [...shares].sort((a, b) => (a.remainder === b.remainder ? a.label - b.label : a.remainder > b.remainder ? -1 : 1));
-  for (const s of byRemainder) {
-    if (left === 0n) break;
-    s.amount += 1n;
-    left--;
-  }
-  return shares.filter((s) => s.amount > 0n).map((s) => ({ label: s.label, amount: s.amount }));
 }
