@@ -51,14 +51,21 @@ describe('Engine (forklab-sim, virtual time)', () => {
     expect(engine.status().nodes.map((n) => n.id)).toEqual(['h0', 'h1', 'h2', 'h3', 'attacker']);
   });
 
-  it('mines on demand and fires a tip event per block', async () => {
+  it('mines on demand and fires a tip event per block, once the index holds the block', async () => {
     const tips: Events['tip'][] = [];
-    const off = engine.events.on('tip', (t) => void tips.push(t));
+    const indexed: (string | null)[] = [];
+    const off = engine.events.on('tip', (t) => {
+      tips.push(t);
+      indexed.push(engine.queries.block(t.node, t.hash)?.status ?? null);
+    });
     await call(engine, 'mining.mineNow', { node: 'h0', count: 12 });
     off();
     const h0 = tips.filter((t) => t.node === 'h0');
     expect(h0.map((t) => t.height)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(h0.at(-1)!.hash).toMatch(/^[0-9a-f]{64}$/);
+    // A view that refetches on a tip event finds the block in the index, on that node's best chain.
+    expect(indexed.length).toBe(tips.length);
+    expect(indexed.every((status) => status === 'active')).toBe(true);
     expect(engine.status().nodes.find((n) => n.id === 'h0')).toMatchObject({ height: 12, tip: h0.at(-1)!.hash });
   });
 

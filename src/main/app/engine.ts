@@ -80,6 +80,8 @@ export class Engine {
   /** The workspace being opened: its index answers queries while its nodes are restored. */
   private opening: { ow: OpeningWorkspace; provenance: Provenance; progress: RestoreProgress | null; tips: ReturnType<typeof storedTips> } | null = null;
   private timers: NodeJS.Timeout[] = [];
+  /** Tip changes waiting for the index flush that commits them (see flush). */
+  private tipsToPush: Events['tip'][] = [];
   private unsubscribe: (() => void)[] = [];
   /** Serialises opening and closing workspaces. */
   private switching: Promise<unknown> = Promise.resolve();
@@ -237,19 +239,26 @@ export class Engine {
     this.unsubscribe.push(
       node.chain.events.on('reorg', (e) => (pendingReorg = e.depth)),
       node.chain.events.on('tipChanged', (e) => {
-        this.events.emit('tip', { node: node.id, height: e.tip.height, hash: e.tip.id, ...(pendingReorg !== null ? { reorg: pendingReorg } : {}) });
+        this.tipsToPush.push({ node: node.id, height: e.tip.height, hash: e.tip.id, ...(pendingReorg !== null ? { reorg: pendingReorg } : {}) });
         pendingReorg = null;
       }),
     );
   }
 
-  /** Commits what the index queued; a failure here is a bug worth seeing, not a reason to stop the network. */
+  /**
+   * Commits what the index queued, then pushes the tip changes it holds: a view that refetches on a tip event
+   * finds the new tip in the index (pushed at once, a block page read the index before its block was in it). A
+   * failed flush is a bug worth seeing, not a reason to stop the network.
+   */
   flush(): void {
     try {
       this.ws?.flush();
     } catch (e) {
       console.error('index flush failed:', e);
     }
+    const tips = this.tipsToPush;
+    this.tipsToPush = [];
+    for (const t of tips) this.events.emit('tip', t);
   }
 
   private async closeWorkspace(): Promise<void> {
@@ -260,6 +269,7 @@ export class Engine {
     this.timers = [];
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
+    this.tipsToPush = [];
     ws.lab.traffic?.stop();
     await ws.lab.miners.stop();
     ws.flush();

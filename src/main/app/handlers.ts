@@ -102,6 +102,7 @@ const handlers: Handlers = {
     const miner = lab.miners.get(`miner-${p.node}`);
     if (!miner) throw new InputError('no-miner', `node ${p.node} has no miner: give it a hash-power share first`);
     for (let i = 0; i < p.count; i++) await lab.miners.mineNow(miner);
+    e.flush(); // the blocks are in the index (and their tip events out) when the call answers
     return e.status();
   },
   'traffic.set': (e, p) => {
