@@ -50,3 +50,8 @@ export function hashRate(h: number): string {
   if (h >= 1e3) return `${(h / 1e3).toFixed(1)} kH/s`;
   return `${Math.round(h)} H/s`;
 }
+
+/** `n` and the noun, plural unless n is 1: count(1, 'coinbase') = '1 coinbase', count(3, 'spend') = '3 spends'. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
