@@ -42,7 +42,7 @@ async function stop(s: { engine: Engine; server: RunningServer; home: string }):
  * `height`. The page times its own paint (wall clock, against the bench's): the Playwright client shares this
  * process's event loop with the engine, so while the workspace restores it would notice the card late.
  */
-async function dashboardPaint(browser: Browser, dir: string | null, height: number): Promise<number> {
+async function dashboardPaint(browser: Browser, dir: string | null, height: number): Promise<{ ms: number; openMs: number }> {
   const page = await browser.newPage();
   // Runs in the page (this file is type-checked without DOM types, hence a string).
   await page.addInitScript(`new MutationObserver((_, mo) => {
@@ -56,9 +56,10 @@ async function dashboardPaint(browser: Browser, dir: string | null, height: numb
   await page.goto(s.server.url);
   await page.waitForFunction('window.__painted !== undefined', undefined, { timeout: 120_000 });
   const ms = Number(await page.evaluate('window.__painted')) - t0;
+  const openMs = await s.openMs;
   await page.close();
   await stop(s);
-  return ms;
+  return { ms, openMs };
 }
 
 /** Long tasks (> 50 ms) the renderer reports over `seconds` on the dashboard. */
@@ -108,9 +109,11 @@ export async function benchUi(): Promise<Figure[]> {
   try {
     log('bench ui: dashboard paint, fresh workspace (baseline) and big workspace');
     const small = await dashboardPaint(browser, null, 0);
-    const bigMs = await dashboardPaint(browser, big, blocks);
+    const big100k = await dashboardPaint(browser, big, blocks);
+    const bigMs = big100k.ms;
     figures.push({
-      ...figure('ui.dashboardPaint100k', 'ms', bigMs, { name: 'dashboard paint on a new, empty workspace', value: small }, { max: Infinity }, `goal: under 2000 ms on ${blocks} blocks`),
+      ...figure('ui.dashboardPaint100k', 'ms', bigMs, { name: 'dashboard paint on a new, empty workspace', value: small.ms }, { max: Infinity },
+        `from the engine's start to the first frame with a node card at height ${blocks}, timed in the page; 4 nodes of ${blocks} blocks restored meanwhile (open done after ${Math.round(big100k.openMs)} ms; the new workspace's after ${Math.round(small.openMs)} ms)`),
       goal: 'under 2000 ms',
       met: bigMs < 2000,
     });
