@@ -1,12 +1,15 @@
-// The chainstate: a tree of every block seen, the best chain by most work, the UTXO set, orphans and reorgs.
+// The chainstate: the block tree (chainstate-tree.ts) with block data, undo data and the UTXO set; processBlock validates
+// a block, keeps orphans (chainstate-orphans.ts) and moves the active chain to the candidate with most work (reorgs).
 
 import type { Block } from './block.ts';
-import { bytesToHexReversed, equalBytes, type Bytes } from './bytes.ts';
+import { bytesToHexReversed, equalBytes } from './bytes.ts';
+import { OrphanPool } from './chainstate-orphans.ts';
+import { BlockTree, type BlockEntry } from './chainstate-tree.ts';
 import { RuleError } from './errors.ts';
 import { Emitter } from './events.ts';
 import type { BlockHeader } from './header.ts';
 import type { NetworkParams } from './params.ts';
-import { checkProofOfWork, nextBitsRequired, workFromBits } from './pow.ts';
+import { checkProofOfWork } from './pow.ts';
 import { SignatureChecker } from './signatures.ts';
 import { UtxoSet, type Coin } from './utxo.ts';
 import {
@@ -17,30 +20,9 @@ import {
   disconnectBlock,
   isMutationCode,
   type BlockUndo,
-  type ParentContext,
 } from './validate.ts';
 
-/** A block in the tree (CBlockIndex). */
-export interface BlockEntry {
-  readonly id: string;
-  readonly hash: Bytes;
-  readonly header: BlockHeader;
-  readonly height: number;
-  /** Cumulative work from genesis up to and including this block. */
-  readonly chainWork: bigint;
-  readonly parent: BlockEntry | null;
-  /** Order in which this node received the block's data: the earlier of two equal-work tips wins. */
-  sequence: number;
-  /** Whether the full block (not only its header) is stored. */
-  hasData: boolean;
-  /** Set when this block or an ancestor broke a rule. */
-  invalid: string | null;
-  readonly children: BlockEntry[];
-  /** Cached median time past. */
-  mtp?: number;
-  /** Who sent the block's data first ('local' for own blocks); undefined for headers only. */
-  source?: string;
-}
+export type { BlockEntry };
 
 export interface ChainEvents {
   blockConnected: { entry: BlockEntry; block: Block };
@@ -107,78 +89,36 @@ class AssertionError extends Error {
   override readonly name = 'AssertionError';
 }
 
-export class Chainstate {
-  readonly params: NetworkParams;
+export class Chainstate extends BlockTree {
   readonly events = new Emitter<ChainEvents>();
   readonly checker: SignatureChecker;
   readonly utxo = new UtxoSet();
   /** Most recent rejections, newest last. */
   readonly rejections: Rejection[] = [];
   private readonly now: () => number;
-  private readonly entries = new Map<string, BlockEntry>();
   private readonly blocks = new Map<string, Block>();
   private readonly undos = new Map<string, BlockUndo>();
-  /** The active chain by height. */
-  private readonly active: BlockEntry[] = [];
   /** Entries with data whose ancestors all have data, not invalid, with at least the tip's work. */
   private readonly candidates = new Set<BlockEntry>();
-  /** Entries without children: the tips of all branches. */
-  private readonly leaves = new Set<BlockEntry>();
-  /** Blocks whose parent is unknown, by parent id. */
-  private readonly orphans = new Map<string, { block: Block; source?: string }[]>();
-  private orphanCount = 0;
+  /** Blocks whose parent is unknown, until it arrives. */
+  private readonly orphans: OrphanPool;
   /** Hashes that failed context-free checks (other than possible mutations): never validated again. */
   private readonly badHashes = new Map<string, string>();
-  private sequence = 0;
-  private readonly maxOrphans: number;
   private readonly maxRejections: number;
-  private readonly workByBits = new Map<number, bigint>();
   /** Blocks and undo data of a restored chain, read when first needed. */
   private source: BlockSource | null = null;
 
   constructor(params: NetworkParams, options: ChainstateOptions) {
-    this.params = params;
+    super(params);
     this.now = options.now;
     this.checker = options.checker ?? new SignatureChecker();
-    this.maxOrphans = options.maxOrphans ?? 200;
+    this.orphans = new OrphanPool(options.maxOrphans ?? 200);
     this.maxRejections = options.maxRejections ?? 500;
-    const g = params.genesis;
-    const genesis: BlockEntry = {
-      id: g.id,
-      hash: g.hash,
-      header: g.header,
-      height: 0,
-      chainWork: workFromBits(g.header.bits),
-      parent: null,
-      sequence: this.sequence++,
-      hasData: true,
-      invalid: null,
-      children: [],
-    };
-    this.entries.set(genesis.id, genesis);
-    this.blocks.set(genesis.id, g);
-    this.active.push(genesis);
-    this.candidates.add(genesis);
-    this.leaves.add(genesis);
+    this.blocks.set(params.genesis.id, params.genesis);
+    this.candidates.add(this.genesis);
   }
 
   // ---- queries ----
-
-  get tip(): BlockEntry {
-    return this.active[this.active.length - 1]!;
-  }
-
-  get height(): number {
-    return this.active.length - 1;
-  }
-
-  get genesis(): BlockEntry {
-    return this.active[0]!;
-  }
-
-  getEntry(id: string): BlockEntry | undefined {
-    return this.entries.get(id);
-  }
 
   getBlock(id: string): Block | undefined {
     const block = this.blocks.get(id);
@@ -199,80 +139,12 @@ export class Chainstate {
     return loaded;
   }
 
-  /** The active chain's entry at `height`. */
-  entryAtHeight(height: number): BlockEntry | undefined {
-    return this.active[height];
-  }
-
-  isInActiveChain(entry: BlockEntry): boolean {
-    return this.active[entry.height] === entry;
-  }
-
-  /** Every entry known (active chain, side branches, invalid ones, headers without data). */
-  allEntries(): IterableIterator<BlockEntry> {
-    return this.entries.values();
-  }
-
-  /** Leaves of the block tree: the active tip and the tip of every side branch. */
-  tips(): BlockEntry[] {
-    return [...this.leaves];
-  }
-
   getCoin(key: string): Coin | undefined {
     return this.utxo.getCoin(key);
   }
 
   orphanIds(): string[] {
-    return [...this.orphans.values()].flat().map((o) => o.block.id);
-  }
-
-  getAncestor(entry: BlockEntry, height: number): BlockEntry {
-    if (height < 0 || height > entry.height) throw new RangeError(`ancestor height ${height} outside 0..${entry.height}`);
-    if (this.active[entry.height] === entry) return this.active[height]!;
-    let e: BlockEntry = entry;
-    while (e.height > height) {
-      if (this.active[e.height] === e) return this.active[height]!;
-      e = e.parent!;
-    }
-    return e;
-  }
-
-  /** Median of the times of the last medianTimeSpan blocks ending at `entry` (GetMedianTimePast). */
-  medianTimePast(entry: BlockEntry): number {
-    if (entry.mtp !== undefined) return entry.mtp;
-    const times: number[] = [];
-    for (let e: BlockEntry | null = entry; e && times.length < this.params.medianTimeSpan; e = e.parent) times.push(e.header.time);
-    times.sort((a, b) => a - b);
-    entry.mtp = times[Math.floor(times.length / 2)]!;
-    return entry.mtp;
-  }
-
-  /** Bits a child of `parent` must carry. */
-  nextBits(parent: BlockEntry): number {
-    const p = this.params;
-    return nextBitsRequired(
-      { height: parent.height, bits: parent.header.bits, time: parent.header.time },
-      () => this.getAncestor(parent, Math.max(0, parent.height - (p.retargetInterval - 1))).header.time,
-      p,
-    );
-  }
-
-  parentContext(parent: BlockEntry): ParentContext {
-    return { height: parent.height, medianTimePast: this.medianTimePast(parent), requiredBits: this.nextBits(parent) };
-  }
-
-  /** Block locator: hashes back from the tip, dense then exponentially sparse, ending at genesis. */
-  locator(from: BlockEntry = this.tip): string[] {
-    const ids: string[] = [];
-    let step = 1;
-    let e: BlockEntry = from;
-    for (;;) {
-      ids.push(e.id);
-      if (e.height === 0) break;
-      e = this.getAncestor(e, Math.max(0, e.height - step));
-      if (ids.length >= 10) step *= 2;
-    }
-    return ids;
+    return this.orphans.ids();
   }
 
   // ---- processing ----
@@ -430,64 +302,17 @@ export class Chainstate {
     return { status: 'side-branch', id };
   }
 
-  /** workFromBits, remembered per bits value (a chain has few: restoring 100,000 headers divides once). */
-  private workOf(bits: number): bigint {
-    let work = this.workByBits.get(bits);
-    if (work === undefined) {
-      work = workFromBits(bits);
-      this.workByBits.set(bits, work);
-    }
-    return work;
-  }
-
-  private addEntry(header: BlockHeader, parent: BlockEntry, id = header.id): BlockEntry {
-    const entry: BlockEntry = {
-      id,
-      hash: header.hash,
-      header,
-      height: parent.height + 1,
-      chainWork: parent.chainWork + this.workOf(header.bits),
-      parent,
-      sequence: this.sequence++,
-      hasData: false,
-      invalid: null,
-      children: [],
-    };
-    this.entries.set(entry.id, entry);
-    parent.children.push(entry);
-    this.leaves.delete(parent);
-    this.leaves.add(entry);
-    return entry;
-  }
-
   private addOrphan(block: Block, parentId: string, source?: string): ProcessResult {
-    const list = this.orphans.get(parentId) ?? [];
-    if (!list.some((o) => o.block.id === block.id)) {
-      if (this.orphanCount >= this.maxOrphans) this.evictOrphan();
-      list.push({ block, ...(source !== undefined ? { source } : {}) });
-      this.orphans.set(parentId, list);
-      this.orphanCount++;
-    }
+    this.orphans.add(block, parentId, source);
     return { status: 'orphan', id: block.id, code: 'prev-blk-not-found', reason: `parent ${parentId} unknown` };
-  }
-
-  private evictOrphan(): void {
-    const first = this.orphans.keys().next();
-    if (first.done) return;
-    const list = this.orphans.get(first.value)!;
-    list.shift();
-    this.orphanCount--;
-    if (list.length === 0) this.orphans.delete(first.value);
   }
 
   private processOrphansOf(id: string): void {
     const queue = [id];
     while (queue.length > 0) {
       const parentId = queue.shift()!;
-      const list = this.orphans.get(parentId);
+      const list = this.orphans.take(parentId);
       if (!list) continue;
-      this.orphans.delete(parentId);
-      this.orphanCount -= list.length;
       for (const o of list) {
         const r = this.processOne(o.block, o.source);
         if (r.status === 'connected' || r.status === 'side-branch') queue.push(o.block.id);
@@ -570,12 +395,6 @@ export class Chainstate {
       this.events.emit('tipChanged', { tip: this.tip, previous });
     }
     for (const c of this.candidates) if (c.invalid || c.chainWork < this.tip.chainWork) this.candidates.delete(c);
-  }
-
-  private findFork(entry: BlockEntry): BlockEntry {
-    let e = entry;
-    while (!this.isInActiveChain(e)) e = e.parent!;
-    return e;
   }
 
   private connectTip(entry: BlockEntry): { entry: BlockEntry; block: Block } {
