@@ -86,4 +86,13 @@ test('the provenance graph of a coin shows its coinbase leaves', async ({ page, 
   await expect(page).toHaveURL(/[?&]depth=0\b/);
   await expect(provenance.graphNodes).toHaveCount(shallow!.nodes.length);
   await expect(provenance.coinbaseLeaves).toHaveCount(shallow!.coinbases.length);
+
+  // Leaving the explorer takes the graph out of the page (and disposes of cytoscape's instance); back again, the graph
+  // is drawn anew.
+  await goto('/');
+  await expect(page.getByTestId('node-card').first()).toBeVisible();
+  await expect(page.locator('.provenance-graph-canvas')).toHaveCount(0);
+  await page.goBack();
+  await expect(provenance.graphNodes).toHaveCount(shallow!.nodes.length);
+  await expect(provenance.graph.locator('.provenance-graph-canvas canvas').first()).toBeVisible();
 });

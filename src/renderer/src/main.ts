@@ -31,4 +31,6 @@ function afterFirstStatus(then: () => void): void {
 }
 
 // Another first page (a link, a reload) preloads at once: its next navigation is likely an explorer one.
-void router.isReady().then(() => (router.currentRoute.value.name === 'dashboard' ? afterFirstStatus(preloadExplorerViews) : preloadExplorerViews()));
+// The dashboard leaves the provenance page's code (cytoscape) to the first page that links to it: evaluating it is a
+// long task, and the dashboard is where the app starts and stays.
+void router.isReady().then(() => (router.currentRoute.value.name === 'dashboard' ? afterFirstStatus(() => preloadExplorerViews(false)) : preloadExplorerViews()));

@@ -1,8 +1,10 @@
 // Routes of the explorer and the lab. Hash history: the same URLs work from file:// in Electron and over http.
 // A navigation to an explorer page starts that page's query at once (routeData.ts) and waits briefly for its answer,
-// and the explorer pages' code is loaded at start, so following a link between them never waits for a chunk.
+// and the explorer pages' code is loaded at start (the provenance page's from a page linking to it, when the app
+// starts on the dashboard), so following a link between them never waits for a chunk.
 
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import { provenanceCanvasHandle } from './components/explorer/provenanceCanvasHandle';
 import { prefetchRoute } from './routeData';
 import { useAppStore } from './stores/app';
 
@@ -43,11 +45,37 @@ router.afterEach((to) => {
 
 /** The explorer's pages, whose code loads at start: one links to the next (block, transaction, provenance…). */
 const EXPLORER = new Set(['blocks', 'block', 'tx', 'address', 'search', 'provenance']);
+/** Explorer pages whose code takes a long task to evaluate: the provenance page brings cytoscape (~0.9 MB). */
+const HEAVY = new Set(['provenance']);
+/** The pages that link to a coin's provenance. */
+const LINK_TO_PROVENANCE = new Set(['tx', 'address', 'provenance']);
 
 /**
- * Loads the explorer pages' code (small chunks) right away, so following a link never waits for one. The lab's views
- * load when first opened: their chunks carry ECharts and cytoscape, whose evaluation would stall a navigation under way.
+ * Loads the explorer pages' code right away, so following a link never waits for one; `heavy` false leaves out the
+ * provenance page, loaded then from the first page that links to it. The lab's views load when first opened: their
+ * chunks carry ECharts and cytoscape, whose evaluation would stall a navigation under way.
  */
-export function preloadExplorerViews(): void {
-  for (const r of routes) if (EXPLORER.has(String(r.name)) && typeof r.component === 'function') void (r.component as () => Promise<unknown>)();
+export function preloadExplorerViews(heavy = true): void {
+  for (const r of routes) {
+    const name = String(r.name);
+    if (EXPLORER.has(name) && (heavy || !HEAVY.has(name)) && typeof r.component === 'function') void (r.component as () => Promise<unknown>)();
+  }
 }
+
+router.afterEach((to) => {
+  const name = String(to.name);
+  if (LINK_TO_PROVENANCE.has(name)) {
+    // In an idle moment: the provenance page's code (if the start left it out), then the graph's instance.
+    requestIdleCallback(
+      () => {
+        preloadExplorerViews(true);
+        void import('./components/explorer/provenanceGraphCanvas').then((m) => m.prepareProvenanceCanvas());
+      },
+      { timeout: 2000 },
+    );
+  } else if (!EXPLORER.has(name)) {
+    // Leaving the explorer (the dashboard, the lab): cytoscape's draw loop stops with its instance. After the old page
+    // has unmounted (Vue patches in a microtask) and so released the graph.
+    setTimeout(() => provenanceCanvasHandle.dispose?.(), 0);
+  }
+});

@@ -1,8 +1,10 @@
-// The one cytoscape instance that draws every provenance graph, kept for the app's lifetime: each page moves its
-// container in and replaces the elements, so no navigation pays for a new instance (its stylesheet, its canvases).
+// The one cytoscape instance that draws every provenance graph, kept while the user is on the explorer's pages: each
+// page moves its container in and replaces the elements, so no navigation pays for a new instance (its stylesheet,
+// its canvases).
 
 import cytoscape, { type Core, type ElementDefinition, type StylesheetJson } from 'cytoscape';
 import { palette, type Palette } from '../lab/palette';
+import { provenanceCanvasHandle } from './provenanceCanvasHandle';
 import type { GraphLayout } from './provenanceGraph';
 
 /** A small graph is not blown up to fill the box. */
@@ -90,6 +92,18 @@ function instance(): Shared {
 export function prepareProvenanceCanvas(): void {
   if (typeof requestIdleCallback === 'function') requestIdleCallback(() => void instance(), { timeout: 10_000 });
 }
+
+/**
+ * Destroys the instance (the next provenance page, or prepareProvenanceCanvas, makes another). Cytoscape's renderer
+ * draws in a requestAnimationFrame loop for as long as the instance lives, shown or not: about 2% of a core, and a
+ * page that never idles. The app disposes of it when the user leaves the explorer's pages.
+ */
+export function disposeProvenanceCanvas(): void {
+  if (!shared || shared.host) return;
+  shared.cy.destroy();
+  shared = null;
+}
+provenanceCanvasHandle.dispose = disposeProvenanceCanvas;
 
 /** Restyles for the current theme (Element Plus's `dark` class on <html>) if it changed since the last stylesheet. */
 export function restyleProvenanceCanvas(): void {
