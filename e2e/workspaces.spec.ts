@@ -15,7 +15,13 @@ test('a real proof-of-work workspace takes its block interval at creation, fixed
   try {
     await workspaces.open();
     await workspaces.createWorkspace({ dir, name: 'pow-3s', params: 'forklab', blockInterval: 3 });
-    await expect.poll(async () => (await lab.status()).workspace?.name, { timeout: 60_000 }).toBe('pow-3s');
+    // Named as soon as it starts opening; open (its network answering) once its nodes are restored.
+    await expect
+      .poll(async () => {
+        const s = await lab.status();
+        return s.opening === null ? s.workspace?.name : 'opening';
+      }, { timeout: 60_000 })
+      .toBe('pow-3s');
     const status = await lab.status();
     expect(status.workspace!.mode).toBe('real');
     expect(status.blockInterval).toEqual({ seconds: 3, adjustable: false });
@@ -29,5 +35,10 @@ test('a real proof-of-work workspace takes its block interval at creation, fixed
   } finally {
     await lab.call('workspace.open', { dir: original.dir });
   }
-  await expect.poll(async () => (await lab.status()).workspace?.dir, { timeout: 60_000 }).toBe(original.dir);
+  await expect
+    .poll(async () => {
+      const s = await lab.status();
+      return s.opening === null ? s.workspace?.dir : 'opening';
+    }, { timeout: 60_000 })
+    .toBe(original.dir);
 });
